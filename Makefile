@@ -1,0 +1,46 @@
+# Every target creates or reuses the virtual environment first, so each is the one command it claims to be.
+PYTHON ?= $(shell scripts/find-python.sh)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: test lint types unit integration demo serve bench clean venv
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+## make test: lint, types and the whole test suite (what CI runs)
+test: lint types
+	$(BIN)/python -m pytest -q
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: venv
+	$(BIN)/mypy
+
+unit: venv
+	$(BIN)/python -m pytest -q tests/unit
+
+integration: venv
+	$(BIN)/python -m pytest -q tests/integration
+
+## make demo: start the local cloud, run a scripted session of official SDK calls against it, stop it
+demo: venv
+	$(BIN)/python scripts/demo.py
+
+## make serve: the local cloud in the foreground (Ctrl-C stops it)
+serve: venv
+	$(BIN)/python -m localcloud serve
+
+## make bench: MNS round trips per second through the emulator, against a canned-response floor
+bench: venv
+	$(BIN)/python bench/mns_roundtrip.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

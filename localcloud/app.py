@@ -1,0 +1,138 @@
+"""The local cloud as one object: state, services, ports, and the variables a client needs to reach them."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from types import TracebackType
+
+from localcloud.calllog import CallLog
+from localcloud.clock import Clock
+from localcloud.config import LocalCloudConfig
+from localcloud.control.responses import ControlPlane
+from localcloud.credentials import Credential, CredentialStore
+from localcloud.dms.models import DmsBackend
+from localcloud.dms.responses import DmsService
+from localcloud.faults import FaultInjector
+from localcloud.gateway import Gateway
+from localcloud.httpserver import HttpEndpoint
+from localcloud.mns.models import MnsBackend
+from localcloud.mns.responses import MnsService
+from localcloud.wire import Service
+
+
+class LocalCloud:
+    def __init__(self, config: LocalCloudConfig | None = None) -> None:
+        self.config = config or LocalCloudConfig()
+        cfg = self.config
+        self.clock = Clock()
+        self.stopping = threading.Event()
+        self.credentials = CredentialStore(
+            [
+                Credential(
+                    access_key_id=cfg.access_key_id,
+                    access_key_secret=cfg.access_key_secret,
+                    security_token=cfg.security_token,
+                    account_id=cfg.account_id,
+                )
+            ]
+        )
+        self.faults = FaultInjector(cfg.fault_seed)
+        self.calls = CallLog()
+        self.mns = MnsBackend(self.clock, region=cfg.region, account_id=cfg.account_id)
+        self.dms = DmsBackend(self.clock, default_tid=cfg.dms_tid, region=cfg.region)
+        self.control = ControlPlane(self)
+        self._services: list[tuple[Service, int]] = [
+            (MnsService(self.mns, self.credentials, self.clock), cfg.mns_port),
+            (DmsService("dms", self.dms, self.credentials, error_style=cfg.dms_error_style), cfg.dms_port),
+            (
+                DmsService("dms-enterprise", self.dms, self.credentials, error_style=cfg.dms_error_style),
+                cfg.dms_enterprise_port,
+            ),
+        ]
+        self._endpoints: dict[str, HttpEndpoint] = {}
+        if cfg.seed_file:
+            self.apply_seed(json.loads(Path(cfg.seed_file).read_text(encoding="utf-8")))
+
+    def start(self) -> LocalCloud:
+        self.stopping.clear()
+        self.mns.open()
+        try:
+            for service, port in self._services:
+                gateway = Gateway(service, self.faults, self.calls, self.stopping, verbose=self.config.verbose)
+                endpoint = HttpEndpoint(self.config.host, port, gateway, self.control.handle)
+                self._endpoints[service.name] = endpoint
+                endpoint.start()
+        except OSError:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.mns.close()
+        for endpoint in self._endpoints.values():
+            endpoint.stop()
+        self._endpoints.clear()
+
+    def __enter__(self) -> LocalCloud:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def reset(self) -> None:
+        """Back to the state at start: no queues, no users, no faults, no call log, seeds re-applied."""
+        self.faults.clear()
+        self.calls.clear()
+        self.clock.reset()
+        self.credentials.reset()
+        self.mns.reset()
+        self.dms.reset()
+        if self.config.seed_file:
+            self.apply_seed(json.loads(Path(self.config.seed_file).read_text(encoding="utf-8")))
+
+    def apply_seed(self, seed: dict[str, object]) -> dict[str, object]:
+        return self.control.apply_seed(seed)
+
+    def _url(self, service: str) -> str:
+        endpoint = self._endpoints.get(service)
+        if endpoint is None:
+            raise RuntimeError("the local cloud is not started")
+        return f"http://{endpoint.host}:{endpoint.port}"
+
+    @property
+    def mns_endpoint(self) -> str:
+        return self._url("mns")
+
+    @property
+    def dms_endpoint(self) -> str:
+        return self._url("dms")
+
+    @property
+    def dms_enterprise_endpoint(self) -> str:
+        return self._url("dms-enterprise")
+
+    @property
+    def control_url(self) -> str:
+        return self.mns_endpoint + "/_localcloud"
+
+    def client_env(self) -> dict[str, str]:
+        """Exactly what a process needs in its environment to use the local cloud instead of Alibaba Cloud."""
+        cfg = self.config
+        env = {
+            "MNS_ENDPOINT": self.mns_endpoint,
+            "DMS_ENDPOINT": self.dms_endpoint,
+            "DMS_ENTERPRISE_ENDPOINT": self.dms_enterprise_endpoint,
+            "ALIBABA_CLOUD_ACCESS_KEY_ID": cfg.access_key_id,
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": cfg.access_key_secret,
+            "ALIBABA_CLOUD_SECURITY_TOKEN": cfg.security_token,
+            "ALIBABA_CLOUD_REGION_ID": cfg.region,
+            "LOCALCLOUD_ACCOUNT_ID": cfg.account_id,
+            "LOCALCLOUD_CONTROL_URL": self.control_url,
+        }
+        env.update(cfg.extra_env)
+        return env

@@ -1,0 +1,43 @@
+"""`python -m localcloud serve` as a person runs it: printed variables, a working endpoint, Ctrl-C."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from localcloud.control.client import ControlClient
+from localcloud.process import ROOT, LocalCloudProcess
+
+
+def test_serve_prints_client_variables_and_stops_cleanly_on_ctrl_c() -> None:
+    cloud = LocalCloudProcess()
+    try:
+        for name in (
+            "MNS_ENDPOINT",
+            "DMS_ENDPOINT",
+            "DMS_ENTERPRISE_ENDPOINT",
+            "ALIBABA_CLOUD_ACCESS_KEY_ID",
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+            "ALIBABA_CLOUD_SECURITY_TOKEN",
+        ):
+            assert cloud.env.get(name), name
+        assert cloud.env["MNS_ENDPOINT"].startswith("http://127.0.0.1:")
+        health = ControlClient(cloud.env["LOCALCLOUD_CONTROL_URL"]).health()
+        assert health["status"] == "ok"
+        assert health["endpoints"]["DMS_ENDPOINT"] == cloud.env["DMS_ENDPOINT"]
+    finally:
+        code = cloud.stop()
+    assert code == 0
+
+
+def test_serve_refuses_a_non_loopback_address() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "localcloud", "serve", "--host", "0.0.0.0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "loopback" in result.stderr
