@@ -6,7 +6,6 @@ emulator's cost is whatever it adds on top of this. Run as a process of its own;
 
 from __future__ import annotations
 
-import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 NS = 'xmlns="http://mns.aliyuncs.com/doc/v1/"'
@@ -62,4 +61,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 
-class CredentialsMissing(Exception):
+class CredentialsMissingError(Exception):
     """No role credentials: the function has no role, or local runs lack the ALIBABA_CLOUD_* variables."""
 
 
@@ -58,7 +58,7 @@ def resolve(context: object | None = None, environ: Mapping[str, str] | None = N
     """The context wins: on python3.10 it is refreshed per invocation, the environment only per instance."""
     found = from_context(context) or from_environ(environ)
     if found is None:
-        raise CredentialsMissing(
+        raise CredentialsMissingError(
             "no role credentials: give the function a role in s.yaml, or set ALIBABA_CLOUD_ACCESS_KEY_ID, "
             "ALIBABA_CLOUD_ACCESS_KEY_SECRET and ALIBABA_CLOUD_SECURITY_TOKEN"
         )

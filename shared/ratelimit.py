@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Callable
 
 
-class RateLimitTimeout(Exception):
+class RateLimitTimeoutError(Exception):
     """No slot before the deadline: the caller should give up rather than overrun its invocation."""
 
 
@@ -49,11 +49,11 @@ class RateLimiter:
             return start
 
     def acquire(self, deadline: float | None = None) -> float:
-        """Wait for a slot; returns the seconds waited. Raises RateLimitTimeout if the slot is past `deadline`."""
+        """Wait for a slot; returns the seconds waited. Raises RateLimitTimeoutError if the slot is past `deadline`."""
         start = self._reserve()
         now = self._clock()
         if deadline is not None and start > deadline:
-            raise RateLimitTimeout(f"next DMS call slot is {start - now:.2f}s away, past the invocation deadline")
+            raise RateLimitTimeoutError(f"next DMS call slot is {start - now:.2f}s away, past the invocation deadline")
         wait = start - now
         if wait > 0:
             self._sleep(wait)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from localcloud.clock import Clock
 from localcloud.dms import errors
@@ -167,7 +168,7 @@ class DmsBackend:
             "members": [m.data() for m in workspace.members.values()],
         }
 
-    def snapshot(self) -> dict[str, object]:
+    def snapshot(self) -> dict[str, Any]:
         """What the control plane shows; mobiles are masked here as everywhere they are printed."""
         with self._lock:
             return {

@@ -22,7 +22,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from localcloud.clock import Clock
 from localcloud.mns import errors
@@ -712,7 +712,7 @@ class MnsBackend:
 
     # Control plane
 
-    def snapshot(self) -> dict[str, object]:
+    def snapshot(self) -> dict[str, Any]:
         with self._lock:
             now = self._now()
             queues = []
