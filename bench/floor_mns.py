@@ -23,15 +23,18 @@ RECEIVED = (
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass
 
-    def _answer(self, status: int, body: str) -> None:
+    def _answer(self, status: int, body: str, headers: dict[str, str] | None = None) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", "0") or 0))
         data = body.encode()
         self.send_response_only(status)
         self.send_header("x-mns-request-id", "FLOOR")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(data)))
         if data:
             self.send_header("Content-Type", "text/xml;charset=utf-8")
@@ -43,6 +46,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self._answer(200, RECEIVED)
+
+    def do_PUT(self) -> None:
+        self._answer(201, "", {"Location": f"http://{self.headers.get('host', '')}{self.path}"})
 
     def do_DELETE(self) -> None:
         self._answer(204, "")

@@ -54,6 +54,8 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    """Headers and body leave in one segment anyway; without this, delayed ACKs cost 40 ms a call."""
     server: _Server
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
@@ -96,9 +98,11 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
         if response.body and self.command != "HEAD":
-            self.wfile.write(response.body)
+            self._headers_buffer.append(b"\r\n" + response.body)
+            self.flush_headers()
+        else:
+            self.end_headers()
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _handle  # noqa: N815 - http.server names
 
