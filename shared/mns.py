@@ -1,0 +1,120 @@
+"""MNS through `aliyun-mns-sdk`, with the role's credentials: publish outcomes, send to queues.
+
+The account object is built once per issue of credentials, like the DMS clients. Sends and publishes are
+retried briefly on network errors and 5xx, because an outcome that cannot be published must fail the
+invocation (so the trigger redelivers) only after a real attempt, not on one lost packet.
+
+`MNS_ENDPOINT` overrides the endpoint (the local cloud sets it); otherwise it is built from the account and
+region as https://{FC_ACCOUNT_ID}.mns.{region}.aliyuncs.com.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from shared.credentials import RoleCredentials
+from shared.retry import RetryPolicy
+
+
+class MnsUnavailableError(Exception):
+    """MNS could not take the message after retries; the caller must not pretend it was delivered."""
+
+
+def mns_endpoint(environ: Mapping[str, str] | None = None) -> str:
+    env = os.environ if environ is None else environ
+    if env.get("MNS_ENDPOINT"):
+        return env["MNS_ENDPOINT"]
+    account = env.get("FC_ACCOUNT_ID") or env.get("ALIBABA_CLOUD_ACCOUNT_ID")
+    region = env.get("FC_REGION") or env.get("ALIBABA_CLOUD_REGION_ID")
+    if not account or not region:
+        raise ValueError("MNS_ENDPOINT: not set, and FC_ACCOUNT_ID / FC_REGION are not there to build it from")
+    return f"https://{account}.mns.{region}.aliyuncs.com"
+
+
+def _retryable(error: BaseException) -> bool:
+    kind = type(error).__name__
+    if kind == "MNSClientNetworkException":
+        return True
+    if kind == "MNSServerException":
+        code = str(getattr(error, "type", ""))
+        return code in ("InternalError", "InternalServerError", "QpsLimitExceeded", "ServiceUnavailable")
+    return False
+
+
+@dataclass(frozen=True)
+class Sent:
+    message_id: str
+    request_id: str = ""
+
+
+class Mns:
+    def __init__(
+        self,
+        endpoint: str,
+        credentials: Callable[[], RoleCredentials],
+        retry: RetryPolicy | None = None,
+        timeout_seconds: int = 5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.endpoint = endpoint
+        self._credentials = credentials
+        self._retry = retry or RetryPolicy(max_attempts=3, base_delay=0.1, max_delay=1.0)
+        self._timeout = timeout_seconds
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    def _account(self) -> Any:
+        """One account per thread and issue of credentials: the SDK's HTTP connection is not thread-safe."""
+        from mns.account import Account
+
+        current = self._credentials()
+        cached = getattr(self._local, "account", None)
+        if cached is None or cached[0] != current.fingerprint:
+            account = Account(self.endpoint, current.access_key_id, current.access_key_secret, current.security_token)
+            account.mns_client.set_connection_timeout(self._timeout)
+            self._local.account = (current.fingerprint, account)
+            return account
+        return cached[1]
+
+    def _with_retry(self, what: str, call: Callable[[], Any]) -> Any:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return call()
+            except Exception as error:
+                if not _retryable(error) or attempt >= self._retry.max_attempts:
+                    raise MnsUnavailableError(f"{what}: {type(error).__name__}: {error}") from error
+                self._local.account = None
+                self._sleep(self._retry.delay(attempt, rng=random.Random()))
+
+    def publish(self, topic: str, body: str, tag: str = "") -> Sent:
+        from mns.topic import TopicMessage
+
+        def call() -> Sent:
+            answer = self._account().get_topic(topic).publish_message(TopicMessage(body, tag))
+            return Sent(answer.message_id, answer.get_requestid())
+
+        return self._with_retry(f"publish to topic {topic}", call)  # type: ignore[no-any-return]
+
+    def send(self, queue: str, body: str, delay_seconds: int = 0) -> Sent:
+        """Raw (not base64) bodies: our messages are JSON, and the FC trigger hands bodies over as they are."""
+        from mns.queue import Message
+
+        def call() -> Sent:
+            q = self._account().get_queue(queue)
+            q.set_encoding(False)
+            message = Message(body)
+            if delay_seconds:
+                message.set_delayseconds(delay_seconds)
+            answer = q.send_message(message)
+            return Sent(answer.message_id, answer.get_requestid())
+
+        return self._with_retry(f"send to queue {queue}", call)  # type: ignore[no-any-return]

@@ -1,0 +1,106 @@
+"""The outcome event: one CloudEvents 1.0 JSON document for every input, whatever became of it.
+
+Its `id` is derived from the input's source and event id, so a redelivered input yields the same outcome id
+and consumers can deduplicate on it. The status says what the person now has: `provisioned` (something was
+done), `already_provisioned` (everything already held), `rejected` (the input was invalid), `failed` (DMS said
+no, or kept failing), `dry_run` (planned only), `quarantined` (parked after too many replays).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Status = Literal["provisioned", "already_provisioned", "rejected", "failed", "dry_run", "quarantined"]
+
+OUTCOME_NAMESPACE = uuid.UUID("6b1f4f0e-6f7a-5c1e-9b55-0d3c4e9a1f20")
+OUTCOME_TYPE = "dms.onboarding.outcome"
+OUTCOME_SOURCE = "dms-onboarding"
+MESSAGE_TAGS: dict[str, str] = {
+    "provisioned": "provisioned",
+    "already_provisioned": "already",
+    "rejected": "rejected",
+    "failed": "failed",
+    "dry_run": "dry_run",
+    "quarantined": "quarantined",
+}
+"""MNS MessageTag per status (a tag holds at most 16 characters), for FilterTag subscriptions."""
+
+
+def outcome_id(source: str, event_id: str) -> str:
+    return str(uuid.uuid5(OUTCOME_NAMESPACE, f"{source}\n{event_id}"))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: Status
+    event_id: str
+    event_source: str
+    correlation_id: str
+    event_type: str = ""
+    uid: str = ""
+    plan: Mapping[str, Any] | None = None
+    steps: Sequence[Mapping[str, Any]] = ()
+    problems: Sequence[Mapping[str, str]] = ()
+    detail: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return outcome_id(self.event_source, self.event_id)
+
+    @property
+    def attempts(self) -> int:
+        return sum(int(step.get("attempts", 0)) for step in self.steps)
+
+    @property
+    def tag(self) -> str:
+        return MESSAGE_TAGS[self.status]
+
+    def to_cloudevent(self, now: float | None = None) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "status": self.status,
+            "event_id": self.event_id,
+            "event_source": self.event_source,
+            "event_type": self.event_type,
+            "uid": self.uid,
+            "attempts": self.attempts,
+            "steps": [dict(s) for s in self.steps],
+        }
+        if self.plan is not None:
+            data["plan"] = dict(self.plan)
+        if self.problems:
+            data["problems"] = [dict(p) for p in self.problems]
+        if self.detail:
+            data["detail"] = self.detail
+        data.update(self.extra)
+        event: dict[str, Any] = {
+            "specversion": "1.0",
+            "id": self.id,
+            "source": OUTCOME_SOURCE,
+            "type": OUTCOME_TYPE,
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+            "datacontenttype": "application/json",
+            "correlationid": self.correlation_id,
+            "data": data,
+        }
+        if self.uid:
+            event["subject"] = self.uid
+        return event
+
+    def to_json(self, now: float | None = None) -> str:
+        return json.dumps(self.to_cloudevent(now), ensure_ascii=False, separators=(",", ":"))
+
+
+def status_from_steps(steps: Sequence[Mapping[str, Any]]) -> Status:
+    """`failed` if any step failed, `provisioned` if any step did something, else `already_provisioned`."""
+    results = [step.get("result") for step in steps]
+    if "failed" in results:
+        return "failed"
+    if "done" in results:
+        return "provisioned"
+    return "already_provisioned"
