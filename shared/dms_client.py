@@ -193,6 +193,7 @@ class DmsClient:
         attempt = 0
         while True:
             attempt += 1
+            clients = self.clients()
             try:
                 self.limiter.acquire(deadline.at)
             except RateLimitTimeoutError as error:
@@ -201,7 +202,7 @@ class DmsClient:
             runtime = RuntimeOptions(read_timeout=read_ms, connect_timeout=self.settings.connect_timeout_ms)
             data: dict[str, Any] = {}
             try:
-                body = invoke(self.clients(), runtime).body.to_map()
+                body = invoke(clients, runtime).body.to_map()
                 verdict = classify_body(body)
                 data = dict(body.get("Data") or {})
             except Exception as error:  # every SDK failure is sorted by classify_exception

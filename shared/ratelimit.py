@@ -1,7 +1,9 @@
 """Client-side rate limit, so a large batch stays under the DMS API quota instead of earning throttling.
 
 Calls are spaced evenly (1/qps apart) and, on top, never more than `qps` start in any one-second window: even
-spacing alone lets qps+1 calls touch a closed one-second window, and a quota is counted per window. The limit
+spacing alone lets qps+1 calls touch a closed one-second window, and a quota is counted per window. The
+window is kept 50 ms longer than a second because threads wake late by a few milliseconds, and the server
+counts arrivals, not our bookings. The limit
 is per function instance; N instances together may reach N x qps, so set DMS_QPS with the instance cap in mind.
 """
 
@@ -23,12 +25,14 @@ class RateLimiter:
         qps: float,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        window: float = 1.05,
     ) -> None:
         if qps <= 0:
             raise ValueError("qps: must be positive")
         self.qps = qps
         self._interval = 1.0 / qps
-        self._window = max(1, int(qps))
+        self._per_window = max(1, int(qps))
+        self._window_seconds = window
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -40,11 +44,11 @@ class RateLimiter:
         with self._lock:
             now = self._clock()
             start = max(now, self._next_free)
-            if len(self._recent) >= self._window:
-                start = max(start, self._recent[0] + 1.0)
+            if len(self._recent) >= self._per_window:
+                start = max(start, self._recent[0] + self._window_seconds)
             self._next_free = start + self._interval
             self._recent.append(start)
-            while len(self._recent) > self._window:
+            while len(self._recent) > self._per_window:
                 self._recent.popleft()
             return start
 

@@ -1,0 +1,188 @@
+"""The shared DMS client layer against the DMS emulator: classification, retries, deadlines, rate limit."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+import pytest
+
+from localcloud import LocalCloud
+from localcloud.credentials import Credential
+from localcloud.faults import FaultRule
+from shared.credentials import RoleCredentials
+from shared.dms_client import DmsClient, DmsSettings
+from shared.ratelimit import RateLimiter
+from shared.retry import Deadline, RetryPolicy
+
+UID = "2000000000001"
+WORKSPACE = "209230000007291"
+
+
+class Sleeps:
+    """Records backoff waits instead of sleeping them, so retry tests stay fast."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+def make_client(
+    cloud: LocalCloud, sleeps: Sleeps | None = None, read_timeout_ms: int = 2000, qps: float = 1000.0, **env: str
+) -> DmsClient:
+    settings = DmsSettings.from_env(
+        {
+            "DMS_ENDPOINT": cloud.dms_endpoint,
+            "DMS_ENTERPRISE_ENDPOINT": cloud.dms_enterprise_endpoint,
+            "ALIBABA_CLOUD_REGION_ID": cloud.config.region,
+            "DMS_READ_TIMEOUT_MS": str(read_timeout_ms),
+            **env,
+        }
+    )
+    settings = replace(settings, qps=qps)
+    credentials = RoleCredentials(
+        cloud.config.access_key_id, cloud.config.access_key_secret, cloud.config.security_token
+    )
+    return DmsClient(settings, lambda: credentials, sleep=sleeps or Sleeps())
+
+
+def register(client: DmsClient, uid: str = UID, seconds: float = 30) -> object:
+    return client.register_user(uid, "Ada", ["USER", "DBA"], "+8613812345678", None, Deadline.after(seconds))
+
+
+def test_new_user_is_done_in_one_attempt(cloud: LocalCloud) -> None:
+    result = register(make_client(cloud))
+    assert (result.result, result.attempts) == ("done", 1)  # type: ignore[attr-defined]
+    assert result.request_id  # type: ignore[attr-defined]
+    assert cloud.dms.snapshot()["users"][0]["role_names"] == ["USER", "DBA"]
+
+
+@pytest.mark.parametrize("style", ["body", "body-status", "gateway"])
+def test_existing_user_counts_as_already_in_every_error_style(style: str) -> None:
+    from localcloud import LocalCloudConfig
+
+    with LocalCloud(LocalCloudConfig.ephemeral(dms_error_style=style)) as cloud:
+        client = make_client(cloud)
+        register(client)
+        result = register(client)
+    assert (result.result, result.attempts) == ("already", 1)  # type: ignore[attr-defined]
+
+
+def test_throttling_is_retried_honouring_retry_after(cloud: LocalCloud) -> None:
+    cloud.faults.add(
+        FaultRule(kind="error", service="dms-enterprise", status=400, code="Throttling.User", retry_after=700, count=2)
+    )
+    sleeps = Sleeps()
+    result = register(make_client(cloud, sleeps))
+    assert (result.result, result.attempts) == ("done", 3)  # type: ignore[attr-defined]
+    assert len(sleeps.waits) == 2
+    assert all(wait >= 0.7 for wait in sleeps.waits)
+
+
+def test_persistent_503_fails_as_retryable_after_all_attempts(cloud: LocalCloud) -> None:
+    cloud.faults.add(FaultRule(kind="error", service="dms-enterprise", status=503, code="ServiceUnavailable"))
+    result = register(make_client(cloud))
+    assert (result.result, result.kind, result.attempts, result.code) == (  # type: ignore[attr-defined]
+        "failed",
+        "transient",
+        RetryPolicy().max_attempts,
+        "ServiceUnavailable",
+    )
+    assert result.to_dict()["retryable"] is True  # type: ignore[attr-defined]
+
+
+def test_timeouts_are_retried_then_fail_as_retryable(cloud: LocalCloud) -> None:
+    cloud.faults.add(FaultRule(kind="hang", service="dms-enterprise", hang_seconds=2))
+    result = register(make_client(cloud, read_timeout_ms=200, DMS_MAX_ATTEMPTS="2"))
+    assert (result.result, result.kind, result.attempts, result.code) == (  # type: ignore[attr-defined]
+        "failed",
+        "transient",
+        2,
+        "NetworkError",
+    )
+
+
+def test_dropped_connection_is_retried_to_success(cloud: LocalCloud) -> None:
+    cloud.faults.add(FaultRule(kind="drop", service="dms-enterprise", count=1))
+    result = register(make_client(cloud))
+    assert (result.result, result.attempts) == ("done", 2)  # type: ignore[attr-defined]
+
+
+def test_lost_answer_after_registration_ends_as_already(cloud: LocalCloud) -> None:
+    cloud.faults.add(FaultRule(kind="drop_after", service="dms-enterprise", count=1))
+    result = register(make_client(cloud))
+    assert (result.result, result.attempts) == ("already", 2)  # type: ignore[attr-defined]
+    assert len(cloud.dms.snapshot()["users"]) == 1
+
+
+def test_permission_error_fails_at_once_keeping_code_and_request_id(cloud: LocalCloud) -> None:
+    cloud.credentials.put(
+        Credential(cloud.config.access_key_id, cloud.config.access_key_secret, cloud.config.security_token, allow=[])
+    )
+    result = register(make_client(cloud))
+    assert (result.result, result.kind, result.attempts, result.code) == (  # type: ignore[attr-defined]
+        "failed",
+        "permanent",
+        1,
+        "Forbidden.RAM",
+    )
+    assert result.request_id  # type: ignore[attr-defined]
+
+
+def test_unknown_workspace_fails_at_once(cloud: LocalCloud) -> None:
+    client = make_client(cloud)
+    register(client)
+    result = client.add_to_workspace("1", UID, "MEMBER", None, Deadline.after(30))
+    assert (result.result, result.kind, result.attempts, result.code) == ("failed", "permanent", 1, "DMS-DA-40411")
+
+
+def test_member_added_twice_counts_as_already(cloud: LocalCloud) -> None:
+    client = make_client(cloud)
+    register(client)
+    cloud.dms.add_workspace(WORKSPACE)
+    first = client.add_to_workspace(WORKSPACE, UID, "MEMBER", cloud.config.region, Deadline.after(30))
+    second = client.add_to_workspace(WORKSPACE, UID, "MEMBER", cloud.config.region, Deadline.after(30))
+    assert (first.result, second.result) == ("done", "already")
+    assert first.data["RoleName"] == "member"
+
+
+def test_no_retry_is_started_that_cannot_finish_before_the_deadline(cloud: LocalCloud) -> None:
+    cloud.faults.add(
+        FaultRule(kind="error", service="dms-enterprise", status=400, code="Throttling.User", retry_after=5000)
+    )
+    sleeps = Sleeps()
+    result = register(make_client(cloud, sleeps), seconds=2)
+    assert (result.result, result.attempts) == ("failed", 1)  # type: ignore[attr-defined]
+    assert sleeps.waits == []
+
+
+def test_new_sts_token_rebuilds_the_clients(cloud: LocalCloud) -> None:
+    current = {"token": cloud.config.security_token}
+    settings = DmsSettings.from_env(
+        {"DMS_ENDPOINT": cloud.dms_endpoint, "DMS_ENTERPRISE_ENDPOINT": cloud.dms_enterprise_endpoint}
+    )
+    ak, secret = cloud.config.access_key_id, cloud.config.access_key_secret
+    client = DmsClient(settings, lambda: RoleCredentials(ak, secret, current["token"]))
+    first = client.clients()
+    assert client.clients() is first
+    current["token"] = "RotatedToken"
+    cloud.credentials.put(Credential(ak, secret, "RotatedToken"))
+    assert client.clients() is not first
+    assert register(client).result == "done"  # type: ignore[attr-defined]
+
+
+def test_rate_limit_holds_under_a_burst(cloud: LocalCloud) -> None:
+    client = make_client(cloud)
+    client.limiter = RateLimiter(10)
+    threads = [threading.Thread(target=register, args=(client, f"30000000000{i:02d}")) for i in range(25)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    calls = cloud.calls.query(service="dms-enterprise", action="RegisterUser")
+    times = sorted(float(str(c["time"])) for c in calls if str(c["params"]["Uid"]).startswith("30000000000"))  # type: ignore[index]
+    assert len(times) == 25
+    busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+    assert busiest <= 10
