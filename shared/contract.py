@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Annotated, Any, Final, Literal, get_args
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -45,22 +46,28 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from shared.masking import Mobile
-from shared.problems import Problem, load_json, problems_from
+from shared.problems import DATETIME_REASON, Problem, load_json, problems_from
 
 __all__ = [
     "EVENT_TYPES",
+    "LEAST_WORKSPACE_ROLE",
     "PATTERN_REASONS",
     "ROLES",
     "SCHEMA_PATH",
     "WORKSPACE_ROLES",
     "ContractError",
     "DmsSettings",
+    "DmsUnit",
     "Employee",
     "EventType",
     "HrEvent",
+    "Identifier",
     "Problem",
     "Role",
+    "RoleList",
+    "WorkspaceId",
     "WorkspaceRole",
+    "WorkspaceRoleName",
     "parse_event",
 ]
 
@@ -69,8 +76,10 @@ ROLES: Final[tuple[Role, ...]] = get_args(Role)
 
 WorkspaceRole = Literal["ADMIN", "MEMBER"]
 """Data-Agent workspace roles. DMS documents only the example value "admin" for `RoleName`; ADMIN and MEMBER
-are what the local DMS emulator accepts (case-insensitively). Defined here once: change this line to follow DMS."""
+are what the local DMS emulator accepts (case-insensitively). Defined here once: change this line (and
+LEAST_WORKSPACE_ROLE, what a workspace named without a role is joined with) to follow DMS."""
 WORKSPACE_ROLES: Final[tuple[WorkspaceRole, ...]] = get_args(WorkspaceRole)
+LEAST_WORKSPACE_ROLE: Final[WorkspaceRole] = "MEMBER"
 
 EventType = Literal["employee.hired", "employee.updated"]
 EVENT_TYPES: Final[tuple[EventType, ...]] = get_args(EventType)
@@ -145,9 +154,16 @@ def _version_one(value: object) -> object:
 def _timestamp(value: object) -> object:
     if isinstance(value, datetime) or (isinstance(value, str) and _TIMESTAMP_SHAPE.match(value)):
         return value
-    raise PydanticCustomError(
-        "own_timestamp", "must be an RFC 3339 date-time with a UTC offset, e.g. 2025-03-01T09:00:00+08:00"
-    )
+    raise PydanticCustomError("own_timestamp", DATETIME_REASON)
+
+
+def _each_once(roles: list[Role]) -> list[Role]:
+    seen: set[str] = set()
+    for role in roles:
+        if role in seen:
+            raise PydanticCustomError("own_duplicate", "must list each role once ({role} is repeated)", {"role": role})
+        seen.add(role)
+    return roles
 
 
 Uid = Annotated[
@@ -157,7 +173,10 @@ Uid = Annotated[
     Field(description="Alibaba Cloud account UID, as a string of digits (DMS Uid and workspace MemberId)."),
 ]
 RoleName = Annotated[Role, BeforeValidator(_one_of(ROLES, fold_case=True))]
+RoleList = Annotated[list[RoleName], Field(min_length=1), AfterValidator(_each_once)]
+WorkspaceId = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,32}$"), BeforeValidator(_digit_string(32))]
 WorkspaceRoleName = Annotated[WorkspaceRole, BeforeValidator(_one_of(WORKSPACE_ROLES, fold_case=True))]
+DmsUnit = Annotated[str, StringConstraints(pattern=_DMS_UNIT_PATTERN)]
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=_ID_PATTERN)]
 OptionalText = Annotated[
     Annotated[str, StringConstraints(max_length=128)] | None,
@@ -172,27 +191,15 @@ class _Strict(BaseModel):
 class DmsSettings(_Strict):
     """Settings the HR system states outright; each one given wins over the role mapping for this person."""
 
-    tenant_id: StrictInt | None = Field(None, description="DMS tenant id (Tid); absent: the mapping's.")
-    roles: Annotated[list[RoleName], Field(min_length=1)] | None = Field(
-        None, description="DMS roles, case-insensitive on input, each at most once."
+    tenant_id: StrictInt | None = Field(default=None, description="DMS tenant id (Tid); absent: the mapping's.")
+    roles: RoleList | None = Field(default=None, description="DMS roles, case-insensitive on input, each at most once.")
+    workspace_id: WorkspaceId | None = Field(
+        default=None, description="Data-Agent workspace id, as a string of digits."
     )
-    workspace_id: Annotated[
-        str, StringConstraints(pattern=r"^[0-9]{1,32}$"), BeforeValidator(_digit_string(32))
-    ] | None = Field(None, description="Data-Agent workspace id, as a string of digits.")
-    workspace_role: WorkspaceRoleName | None = Field(None, description="Role in that workspace; needs workspace_id.")
-    dms_unit: Annotated[str, StringConstraints(pattern=_DMS_UNIT_PATTERN)] | None = Field(
-        None, description="DMS unit of the workspace, e.g. cn-hangzhou."
+    workspace_role: WorkspaceRoleName | None = Field(
+        default=None, description="Role in that workspace; needs workspace_id."
     )
-
-    @field_validator("roles")
-    @classmethod
-    def _each_role_once(cls, roles: list[Role] | None) -> list[Role] | None:
-        seen: set[str] = set()
-        for role in roles or ():
-            if role in seen:
-                raise PydanticCustomError("own_duplicate", "must list each role once ({role} is repeated)", {"role": role})
-            seen.add(role)
-        return roles
+    dms_unit: DmsUnit | None = Field(default=None, description="DMS unit of the workspace, e.g. cn-hangzhou.")
 
     @field_validator("workspace_role")
     @classmethod
@@ -218,8 +225,8 @@ class Employee(_Strict):
     mobile: Mobile | None = Field(
         None, description='Mobile number: E.164 ("+8613812345678"), "00" prefix, or an 11-digit mainland number.'
     )
-    department: OptionalText = Field(None, description="Department name; the role mapping matches on it.")
-    title: OptionalText = Field(None, description="Job title; the role mapping matches on it.")
+    department: OptionalText = Field(default=None, description="Department name; the role mapping matches on it.")
+    title: OptionalText = Field(default=None, description="Job title; the role mapping matches on it.")
     dms: DmsSettings | None = None
 
 
@@ -237,7 +244,7 @@ class HrEvent(_Strict):
     occurred_at: Annotated[AwareDatetime, BeforeValidator(_timestamp)] = Field(
         description="When the change happened in the HR system, with a UTC offset."
     )
-    correlation_id: Identifier | None = Field(None, description="Follows the event through logs and outcomes.")
+    correlation_id: Identifier | None = Field(default=None, description="Follows the event through logs and outcomes.")
     employee: Employee
 
 

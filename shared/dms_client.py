@@ -16,7 +16,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -161,7 +161,7 @@ class DmsClient:
             self._clients = None
 
     def register_user(
-        self, uid: str, nick: str, roles: list[str], mobile: str | None, tid: int | None, deadline: Deadline
+        self, uid: str, nick: str, roles: Sequence[str], mobile: str | None, tid: int | None, deadline: Deadline
     ) -> StepResult:
         from alibabacloud_dms_enterprise20181101 import models
 

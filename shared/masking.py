@@ -34,8 +34,54 @@ _E164 = re.compile(r"\+[1-9][0-9]{7,14}")
 
 # E.164 country codes are prefix-free: these are the 1- and 2-digit ones, every other code has 3 digits.
 _SHORT_COUNTRY_CODES = frozenset(
-    "1 7 20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 "
-    "60 61 62 63 64 65 66 81 82 84 86 90 91 92 93 94 95 98".split()
+    {
+        "1",
+        "7",
+        "20",
+        "27",
+        "30",
+        "31",
+        "32",
+        "33",
+        "34",
+        "36",
+        "39",
+        "40",
+        "41",
+        "43",
+        "44",
+        "45",
+        "46",
+        "47",
+        "48",
+        "49",
+        "51",
+        "52",
+        "53",
+        "54",
+        "55",
+        "56",
+        "57",
+        "58",
+        "60",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "66",
+        "81",
+        "82",
+        "84",
+        "86",
+        "90",
+        "91",
+        "92",
+        "93",
+        "94",
+        "95",
+        "98",
+    }
 )
 
 
@@ -55,7 +101,7 @@ def normalize_mobile(raw: str) -> str:
             'must start with "+" or "00" and a country code, or be an 11-digit mainland China mobile starting with 1'
         )
     if not _DIGITS.fullmatch(digits):
-        raise ValueError("may contain only digits after the country prefix (spaces, dashes, dots and parentheses aside)")
+        raise ValueError("may contain only digits, spaces, dashes, dots and parentheses after the country prefix")
     if digits.startswith("0"):
         raise ValueError("must have a country code, which never starts with 0")
     if not 8 <= len(digits) <= 15:

@@ -50,7 +50,6 @@ def _retryable(error: BaseException) -> bool:
 @dataclass(frozen=True)
 class Sent:
     message_id: str
-    request_id: str = ""
 
 
 class Mns:
@@ -100,7 +99,7 @@ class Mns:
 
         def call() -> Sent:
             answer = self._account().get_topic(topic).publish_message(TopicMessage(body, tag))
-            return Sent(answer.message_id, answer.get_requestid())
+            return Sent(answer.message_id)
 
         return self._with_retry(f"publish to topic {topic}", call)  # type: ignore[no-any-return]
 
@@ -115,6 +114,6 @@ class Mns:
             if delay_seconds:
                 message.set_delayseconds(delay_seconds)
             answer = q.send_message(message)
-            return Sent(answer.message_id, answer.get_requestid())
+            return Sent(answer.message_id)
 
         return self._with_retry(f"send to queue {queue}", call)  # type: ignore[no-any-return]

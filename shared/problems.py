@@ -17,7 +17,7 @@ from pydantic_core import ErrorDetails
 
 OWN_ERROR_PREFIX = "own_"
 
-_DATETIME = "must be a date-time with a UTC offset, e.g. 2025-03-01T09:00:00+08:00"
+DATETIME_REASON = "must be an RFC 3339 date-time with a UTC offset, e.g. 2025-03-01T09:00:00+08:00"
 _REASONS = {
     "missing": "is required",
     "extra_forbidden": "is not allowed",
@@ -32,10 +32,10 @@ _REASONS = {
     "dict_type": "must be an object",
     "model_type": "must be an object",
     "model_attributes_type": "must be an object",
-    "datetime_type": _DATETIME,
-    "datetime_parsing": _DATETIME,
-    "datetime_from_date_parsing": _DATETIME,
-    "datetime_object_invalid": _DATETIME,
+    "datetime_type": DATETIME_REASON,
+    "datetime_parsing": DATETIME_REASON,
+    "datetime_from_date_parsing": DATETIME_REASON,
+    "datetime_object_invalid": DATETIME_REASON,
     "timezone_aware": "must include a UTC offset, e.g. Z or +08:00",
 }
 

@@ -1,0 +1,84 @@
+"""Everything a function instance builds once: settings from the environment, clients, mapping, logger.
+
+Handlers call `instance()` per invocation with their FC context; the first call builds, later calls reuse.
+Credentials are read per call through the latest context, so a token FC refreshed between invocations
+reaches the SDK clients without rebuilding anything else.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from shared.credentials import RoleCredentials, resolve
+from shared.dms_client import DmsClient, DmsSettings
+from shared.jsonlog import JsonLogger, get_logger
+from shared.mapping import RoleMapping, load_mapping
+from shared.mns import Mns, mns_endpoint
+from shared.pipeline import Provisioner
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The functions' configuration; every name is an environment variable of the same name, upper-cased."""
+
+    result_topic: str
+    input_queue: str = ""
+    dead_letter_queue: str = ""
+    parking_queue: str = ""
+    dms_unit: str = ""
+    dry_run: bool = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        return cls(
+            result_topic=env.get("RESULT_TOPIC", ""),
+            input_queue=env.get("INPUT_QUEUE", ""),
+            dead_letter_queue=env.get("DEAD_LETTER_QUEUE", ""),
+            parking_queue=env.get("PARKING_QUEUE", ""),
+            dms_unit=env.get("DMS_UNIT") or env.get("FC_REGION") or env.get("ALIBABA_CLOUD_REGION_ID", ""),
+            dry_run=env.get("DRY_RUN", "").strip().lower() in ("1", "true", "yes"),
+        )
+
+
+class Instance:
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        env = dict(os.environ if environ is None else environ)
+        self.settings = Settings.from_env(env)
+        self._context: object | None = None
+        self.log: JsonLogger = get_logger("dms-onboarding", function=env.get("FC_FUNCTION_NAME", "local"))
+        self.mapping: RoleMapping = load_mapping()
+        self.dms = DmsClient(DmsSettings.from_env(env), self.credentials)
+        self.mns = Mns(mns_endpoint(env), self.credentials)
+        self.provisioner = Provisioner(
+            self.dms, self.mapping, self.log, self.mns, self.settings.result_topic, self.settings.dms_unit or None
+        )
+
+    def bind(self, context: object | None) -> Instance:
+        self._context = context
+        return self
+
+    def credentials(self) -> RoleCredentials:
+        return resolve(self._context)
+
+
+_instance: Instance | None = None
+_lock = threading.Lock()
+
+
+def instance(context: object | None = None) -> Instance:
+    global _instance
+    with _lock:
+        if _instance is None:
+            _instance = Instance()
+        return _instance.bind(context)
+
+
+def reset_instance() -> None:
+    """A new instance on next use, as after an FC cold start (tests and the local runtime use it)."""
+    global _instance
+    with _lock:
+        _instance = None
