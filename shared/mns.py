@@ -52,6 +52,14 @@ class Sent:
     message_id: str
 
 
+@dataclass(frozen=True)
+class Received:
+    body: str
+    receipt_handle: str
+    message_id: str
+    dequeue_count: int
+
+
 class Mns:
     def __init__(
         self,
@@ -117,3 +125,42 @@ class Mns:
             return Sent(answer.message_id)
 
         return self._with_retry(f"send to queue {queue}", call)  # type: ignore[no-any-return]
+
+    def receive(self, queue: str, count: int, wait_seconds: int) -> list[Received]:
+        """Up to `count` messages (raw bodies); an empty list when the queue has none."""
+        from mns.mns_exception import MNSServerException
+
+        def call() -> list[Received]:
+            q = self._account().get_queue(queue)
+            q.set_encoding(False)
+            try:
+                messages = q.batch_receive_message(count, wait_seconds)
+            except MNSServerException as error:
+                if error.type == "MessageNotExist":
+                    return []
+                raise
+            return [Received(m.message_body, m.receipt_handle, m.message_id, m.dequeue_count) for m in messages]
+
+        return self._with_retry(f"receive from queue {queue}", call)  # type: ignore[no-any-return]
+
+    def peek(self, queue: str, count: int) -> list[Received]:
+        from mns.mns_exception import MNSServerException
+
+        def call() -> list[Received]:
+            q = self._account().get_queue(queue)
+            q.set_encoding(False)
+            try:
+                messages = q.batch_peek_message(count)
+            except MNSServerException as error:
+                if error.type == "MessageNotExist":
+                    return []
+                raise
+            return [Received(m.message_body, "", m.message_id, m.dequeue_count) for m in messages]
+
+        return self._with_retry(f"peek at queue {queue}", call)  # type: ignore[no-any-return]
+
+    def delete(self, queue: str, receipt_handle: str) -> None:
+        self._with_retry(
+            f"remove a message of queue {queue}",
+            lambda: self._account().get_queue(queue).delete_message(receipt_handle),
+        )

@@ -18,6 +18,7 @@ from shared.jsonlog import JsonLogger, get_logger
 from shared.mapping import RoleMapping, load_mapping
 from shared.mns import Mns, mns_endpoint
 from shared.pipeline import Provisioner
+from shared.retry import Deadline
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,8 @@ class Instance:
         env = dict(os.environ if environ is None else environ)
         self.settings = Settings.from_env(env)
         self._context: object | None = None
-        self.log: JsonLogger = get_logger("dms-onboarding", function=env.get("FC_FUNCTION_NAME", "local"))
+        self.function_name = env.get("FC_FUNCTION_NAME", "local")
+        self.log: JsonLogger = get_logger("dms-onboarding", function=self.function_name)
         self.mapping: RoleMapping = load_mapping()
         self.dms = DmsClient(DmsSettings.from_env(env), self.credentials)
         self.mns = Mns(mns_endpoint(env), self.credentials)
@@ -63,6 +65,13 @@ class Instance:
 
     def credentials(self) -> RoleCredentials:
         return resolve(self._context)
+
+
+def deadline(context: object | None, default_seconds: float = 60.0, margin_seconds: float = 2.0) -> Deadline:
+    """When this invocation must be done: the function's timeout from now, less a margin to report back."""
+    timeout = getattr(getattr(context, "function", None), "timeout", None)
+    seconds = float(timeout) if isinstance(timeout, (int, float)) and timeout > 0 else default_seconds
+    return Deadline.after(max(1.0, seconds - margin_seconds))
 
 
 _instance: Instance | None = None

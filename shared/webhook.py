@@ -1,0 +1,129 @@
+"""The webhook's routes: authenticate, validate, enqueue (or provision at once), answer in problem details.
+
+HR systems give up after about 1.5 s, so `POST /events` only validates and enqueues; nothing on its path
+imports a DMS SDK. `POST /provision` is for an administrator who wants the outcome now (or a dry run).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from shared.contract import ContractError, parse_event
+from shared.envelope import wrap
+from shared.http import HttpRequest, problem, response
+from shared.mns import MnsUnavailableError
+from shared.problems import load_json
+from shared.retry import Deadline
+from shared.webhook_auth import WebhookAuthError, verify
+
+MAX_BODY_BYTES = 64 * 1024
+ROUTES: dict[str, tuple[str, ...]] = {"/events": ("POST",), "/provision": ("POST",), "/healthz": ("GET", "HEAD")}
+
+
+class Webhook:
+    def __init__(self, instance: Any, secret: str | None = None, clock: Any = time.time) -> None:
+        self.instance = instance
+        self.secret = os.environ.get("WEBHOOK_SECRET", "") if secret is None else secret
+        self.clock = clock
+
+    def handle(self, request: HttpRequest, deadline: Deadline) -> dict[str, Any]:
+        allowed = ROUTES.get(request.path.rstrip("/") or "/")
+        if allowed is None:
+            return problem(404, "Not Found", f"no route {request.path}", slug="not-found")
+        if request.method not in allowed:
+            return problem(
+                405,
+                "Method Not Allowed",
+                f"{request.path} accepts {', '.join(allowed)}",
+                slug="method-not-allowed",
+                headers={"Allow": ", ".join(allowed)},
+            )
+        if request.path.rstrip("/") == "/healthz":
+            return response(200, {"status": "ok"})
+        refused = self._refuse(request)
+        if refused is not None:
+            return refused
+        correlation_id = request.header("x-correlation-id") or request.request_id or str(uuid.uuid4())
+        try:
+            event = parse_event(request.body)
+        except ContractError as error:
+            return problem(
+                400,
+                "Invalid HR event",
+                "the event breaks the contract; every problem is listed",
+                slug="invalid-event",
+                errors=[p.to_dict() for p in error.problems],
+                correlation_id=correlation_id,
+            )
+        correlation_id = event.correlation_id or correlation_id
+        if request.path.rstrip("/") == "/provision":
+            return self._provision(request, deadline, correlation_id)
+        return self._enqueue(request, event.event_id, correlation_id)
+
+    def _refuse(self, request: HttpRequest) -> dict[str, Any] | None:
+        if len(request.body) > MAX_BODY_BYTES:
+            return problem(413, "Payload Too Large", f"the body is over {MAX_BODY_BYTES} bytes", slug="too-large")
+        encoding = (request.header("content-encoding") or "identity").lower()
+        if encoding != "identity":
+            return problem(
+                415, "Unsupported Media Type", "compressed bodies are not accepted", slug="unsupported-media-type"
+            )
+        content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            return problem(
+                415, "Unsupported Media Type", "send Content-Type: application/json", slug="unsupported-media-type"
+            )
+        try:
+            verify(
+                self.secret, request.header("x-timestamp"), request.header("x-signature"), request.body, self.clock()
+            )
+        except WebhookAuthError as error:
+            return problem(
+                401, "Unauthorized", str(error), slug="unauthenticated", headers={"WWW-Authenticate": "HMAC-SHA256"}
+            )
+        return None
+
+    def _enqueue(self, request: HttpRequest, event_id: str, correlation_id: str) -> dict[str, Any]:
+        body = wrap(load_json(request.body), correlation_id)
+        try:
+            sent = self.instance.mns.send(self.instance.settings.input_queue, body)
+        except MnsUnavailableError as error:
+            throttled = "QpsLimitExceeded" in str(error) or "Throttl" in str(error)
+            status = 429 if throttled else 503
+            self.instance.log.error(
+                "enqueue failed", correlation_id=correlation_id, event_id=event_id, error=str(error)
+            )
+            return problem(
+                status,
+                "Too Many Requests" if throttled else "Service Unavailable",
+                "the event was not queued; send it again later",
+                slug="not-queued",
+                headers={"Retry-After": "5"},
+                correlation_id=correlation_id,
+            )
+        self.instance.log.info("accepted", correlation_id=correlation_id, event_id=event_id, message_id=sent.message_id)
+        return response(202, {"status": "accepted", "event_id": event_id, "correlation_id": correlation_id})
+
+    def _provision(self, request: HttpRequest, deadline: Deadline, correlation_id: str) -> dict[str, Any]:
+        dry_run = _truthy(request.query, "dry_run")
+        try:
+            outcome = self.instance.provisioner.provision(
+                request.body, deadline, dry_run=dry_run or self.instance.settings.dry_run, correlation_id=correlation_id
+            )
+        except MnsUnavailableError:
+            return problem(
+                503,
+                "Service Unavailable",
+                "provisioned, but the outcome could not be published; retry is safe",
+                slug="outcome-unpublished",
+                correlation_id=correlation_id,
+            )
+        return response(200, outcome.to_cloudevent())
+
+
+def _truthy(query: Mapping[str, str], name: str) -> bool:
+    return query.get(name, "").strip().lower() in ("1", "true", "yes")

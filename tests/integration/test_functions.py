@@ -1,0 +1,310 @@
+"""The three handlers, called with FC-shaped events, against the local cloud."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mns.account import Account
+from mns.mns_exception import MNSServerException
+from mns.queue import Message, QueueMeta
+from mns.subscription import SubscriptionMeta
+from mns.topic import TopicMeta
+
+from functions.replay.index import handler as replay_handler
+from functions.webhook.index import handler as webhook_handler
+from functions.worker.index import handler as worker_handler
+from localcloud import LocalCloud
+from localcloud.faults import FaultRule
+from shared import runtime
+from shared.batch import BatchIncompleteError
+from shared.envelope import EVENT_KIND
+from shared.webhook_auth import sign
+
+EVENTS = Path(__file__).resolve().parents[2] / "events" / "hr"
+SECRET = "webhook-test-secret"
+QUEUES = {"INPUT_QUEUE": "hr-input", "DEAD_LETTER_QUEUE": "hr-dead-letter", "PARKING_QUEUE": "hr-parking"}
+TOPIC = "hr-results"
+AUDIT = "results-audit"
+
+
+def sample(name: str) -> bytes:
+    return (EVENTS / name).read_bytes()
+
+
+class Deployment:
+    """The functions' environment, wired to a local cloud, as the local FC runtime will set it."""
+
+    def __init__(self, cloud: LocalCloud) -> None:
+        self.cloud = cloud
+        self.account = Account(
+            cloud.mns_endpoint, cloud.config.access_key_id, cloud.config.access_key_secret, cloud.config.security_token
+        )
+        for name in QUEUES.values():
+            self.account.get_queue(name).create(QueueMeta())
+        self.account.get_queue(AUDIT).create(QueueMeta())
+        self.account.get_topic(TOPIC).create(TopicMeta())
+        endpoint = f"acs:mns:{cloud.config.region}:{cloud.config.account_id}:queues/{AUDIT}"
+        self.account.get_topic(TOPIC).get_subscription("audit").subscribe(
+            SubscriptionMeta(endpoint, notify_content_format="SIMPLIFIED")
+        )
+        for workspace in ("209230000007291", "209230000007305"):
+            cloud.dms.add_workspace(workspace)
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in self.cloud.client_env().items() if not k.startswith("LOCALCLOUD_")}
+        env.update(QUEUES)
+        env.update(
+            {
+                "RESULT_TOPIC": TOPIC,
+                "WEBHOOK_SECRET": SECRET,
+                "DMS_MAX_ATTEMPTS": "2",
+                "DMS_READ_TIMEOUT_MS": "1000",
+                "FC_FUNCTION_NAME": "test",
+            }
+        )
+        return env
+
+    def drain(self, queue: str) -> list[str]:
+        q = self.account.get_queue(queue)
+        q.set_encoding(False)
+        bodies: list[str] = []
+        while True:
+            try:
+                messages = q.batch_receive_message(16, 0)
+            except MNSServerException as error:
+                if error.type != "MessageNotExist":
+                    raise
+                return bodies
+            q.batch_delete_message([m.receipt_handle for m in messages])
+            bodies += [m.message_body for m in messages]
+
+    def outcomes(self) -> list[dict[str, Any]]:
+        return [json.loads(body) for body in self.drain(AUDIT)]
+
+    def cloudevents_from_input(self) -> bytes:
+        """What the EventBridge trigger would deliver for the messages now on the input queue."""
+        return batch([(body, f"m{i}") for i, body in enumerate(self.drain(QUEUES["INPUT_QUEUE"]))])
+
+
+def batch(bodies: list[tuple[str, str]]) -> bytes:
+    items = [
+        {
+            "id": f"evt-{message_id}",
+            "source": "MNS-worker-trigger",
+            "specversion": "1.0",
+            "type": "mns:Queue:SendMessage",
+            "subject": "acs:mns:cn-hangzhou:1234567890123456:queues/hr-input",
+            "data": {"requestId": "R", "messageId": message_id, "messageBody": body},
+        }
+        for body, message_id in bodies
+    ]
+    return json.dumps(items).encode()
+
+
+def http_event(
+    method: str,
+    path: str,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+) -> bytes:
+    return json.dumps(
+        {
+            "version": "v1",
+            "rawPath": path,
+            "body": base64.b64encode(body).decode(),
+            "isBase64Encoded": True,
+            "headers": headers or {},
+            "queryParameters": query or {},
+            "requestContext": {
+                "requestId": "1-test",
+                "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1"},
+            },
+        }
+    ).encode()
+
+
+def signed(body: bytes, timestamp: int | None = None) -> dict[str, str]:
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    return {"Content-Type": "application/json", "X-Timestamp": stamp, "X-Signature": sign(SECRET, stamp, body)}
+
+
+@pytest.fixture
+def deployment(cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployment]:
+    deployed = Deployment(cloud)
+    for name, value in deployed.env().items():
+        monkeypatch.setenv(name, value)
+    runtime.reset_instance()
+    yield deployed
+    runtime.reset_instance()
+
+
+def post(path: str, body: bytes, headers: dict[str, str], query: dict[str, str] | None = None) -> dict[str, Any]:
+    return webhook_handler(http_event("POST", path, body, headers, query), None)
+
+
+def test_signed_event_is_accepted_and_queued_with_its_correlation_id(deployment: Deployment) -> None:
+    body = sample("hired-explicit-roles.json")
+    answer = post("/events", body, signed(body))
+    assert answer["statusCode"] == 202
+    assert json.loads(answer["body"])["correlation_id"] == "onb-20250303-0001"
+    (queued,) = deployment.drain(QUEUES["INPUT_QUEUE"])
+    envelope = json.loads(queued)
+    assert envelope["kind"] == EVENT_KIND
+    assert envelope["event"]["employee"]["mobile"] == "+86 139 0000 1234"
+    assert deployment.cloud.calls.query(service="dms*") == []
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "status"),
+    [
+        ({"Content-Type": "application/json"}, None, 401),
+        ("stale", None, 401),
+        ("wrong-secret", None, 401),
+        ("text", None, 415),
+        ("gzip", None, 415),
+        (None, b"{" + b" " * (64 * 1024) + b"}", 413),
+    ],
+    ids=["unsigned", "old-timestamp", "bad-signature", "wrong-content-type", "compressed", "oversized"],
+)
+def test_refused_requests_enqueue_nothing(
+    deployment: Deployment, headers: dict[str, str] | str | None, body: bytes | None, status: int
+) -> None:
+    payload = body or sample("hired-explicit-roles.json")
+    if headers == "stale":
+        headers = signed(payload, int(time.time()) - 301)
+    elif headers == "wrong-secret":
+        stamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json",
+            "X-Timestamp": stamp,
+            "X-Signature": sign("nope", stamp, payload),
+        }
+    elif headers == "text":
+        headers = {**signed(payload), "Content-Type": "text/plain"}
+    elif headers == "gzip":
+        payload = gzip.compress(payload)
+        headers = {**signed(payload), "Content-Encoding": "gzip"}
+    elif headers is None:
+        headers = signed(payload)
+    assert isinstance(headers, dict)
+    answer = post("/events", payload, headers)
+    assert answer["statusCode"] == status
+    assert answer["headers"]["Content-Type"] == "application/problem+json"
+    assert json.loads(answer["body"])["status"] == status
+    assert deployment.drain(QUEUES["INPUT_QUEUE"]) == []
+
+
+def test_invalid_event_is_a_400_naming_each_field(deployment: Deployment) -> None:
+    body = sample("invalid-uid-number.json")
+    answer = post("/events", body, signed(body))
+    assert answer["statusCode"] == 400
+    problem = json.loads(answer["body"])
+    assert problem["errors"][0]["field"] == "employee.uid"
+    assert deployment.drain(QUEUES["INPUT_QUEUE"]) == []
+
+
+def test_routes_methods_and_health(deployment: Deployment) -> None:
+    assert webhook_handler(http_event("GET", "/healthz"), None)["statusCode"] == 200
+    wrong = webhook_handler(http_event("GET", "/events"), None)
+    assert (wrong["statusCode"], wrong["headers"]["Allow"]) == (405, "POST")
+    assert webhook_handler(http_event("POST", "/nowhere"), None)["statusCode"] == 404
+    assert webhook_handler(b"not an http event", None)["statusCode"] == 400
+
+
+def test_provision_endpoint_answers_with_the_outcome_and_can_dry_run(deployment: Deployment) -> None:
+    body = sample("hired-mapping-only.json")
+    dry = post("/provision", body, signed(body), {"dry_run": "true"})
+    assert json.loads(dry["body"])["data"]["status"] == "dry_run"
+    assert deployment.cloud.calls.query(service="dms-enterprise") == []
+    done = post("/provision", body, signed(body))
+    assert (done["statusCode"], json.loads(done["body"])["data"]["status"]) == (200, "provisioned")
+
+
+def test_mixed_batch_gets_one_right_outcome_per_message(deployment: Deployment) -> None:
+    good = sample("hired-explicit-roles.json").decode()
+    encoded = base64.b64encode(sample("updated.json")).decode()
+    events = batch([(good, "a"), (good, "b"), (sample("invalid-role.json").decode(), "c"), (encoded, "d")])
+    report = json.loads(worker_handler(events, None))
+    assert report["messages"] == 4
+    assert report["dead_lettered"] == 1
+    statuses = sorted(o["data"]["status"] for o in deployment.outcomes())
+    assert statuses == ["already_provisioned", "provisioned", "provisioned", "rejected"]
+    (record,) = deployment.drain(QUEUES["DEAD_LETTER_QUEUE"])
+    assert json.loads(record)["reason"]["status"] == "rejected"
+
+
+def test_raw_data_and_single_event_shapes_are_accepted(deployment: Deployment) -> None:
+    raw_data = json.dumps([{"requestId": "R", "messageId": "m1", "messageBody": sample("updated.json").decode()}])
+    assert json.loads(worker_handler(raw_data.encode(), None))["statuses"] == {"provisioned": 1}
+    assert json.loads(worker_handler(sample("hired-mapping-only.json"), None))["statuses"] == {"provisioned": 1}
+
+
+def test_transient_failure_is_dead_lettered_then_replayed_to_success(deployment: Deployment) -> None:
+    cloud = deployment.cloud
+    cloud.faults.add(FaultRule(kind="error", service="dms-enterprise", status=503, code="ServiceUnavailable"))
+    body = sample("hired-explicit-roles.json")
+    post("/events", body, signed(body))
+    worker_handler(deployment.cloudevents_from_input(), None)
+    assert [o["data"]["status"] for o in deployment.outcomes()] == ["failed"]
+    cloud.faults.clear()
+    report = json.loads(replay_handler(b'{"triggerTime": "2026-11-22T00:00:00Z", "payload": ""}', None))
+    assert report["actions"] == {"replayed": 1}
+    requeued = deployment.drain(QUEUES["INPUT_QUEUE"])
+    assert json.loads(requeued[0])["replays"] == 1
+    worker_handler(batch([(requeued[0], "r1")]), None)
+    (outcome,) = deployment.outcomes()
+    assert outcome["data"]["status"] == "provisioned"
+    assert deployment.drain(QUEUES["DEAD_LETTER_QUEUE"]) == []
+
+
+def test_poison_message_is_parked_with_a_quarantined_outcome(deployment: Deployment) -> None:
+    message = sample("invalid-many-problems.json").decode()
+    actions = []
+    for round_ in range(4):
+        worker_handler(batch([(message, f"p{round_}")]), None)
+        actions.append(json.loads(replay_handler(b"{}", None))["actions"])
+        message = next(iter(deployment.drain(QUEUES["INPUT_QUEUE"])), "")
+    assert actions == [{"replayed": 1}] * 3 + [{"parked": 1}]
+    (parked,) = deployment.drain(QUEUES["PARKING_QUEUE"])
+    assert json.loads(parked)["replays"] == 3
+    statuses = [o["data"]["status"] for o in deployment.outcomes()]
+    assert statuses == ["rejected"] * 4 + ["quarantined"]
+
+
+def test_replay_reads_fc_async_failure_and_eventbridge_records(deployment: Deployment) -> None:
+    event = sample("updated.json").decode()
+    fc_record = {
+        "timestamp": 1660120276975,
+        "requestContext": {
+            "requestId": "x",
+            "functionArn": "acs:fc:cn-hangzhou:1:functions/worker",
+            "condition": "UnhandledInvocationError",
+            "approximateInvokeCount": 4,
+        },
+        "requestPayload": batch([(event, "m1")]).decode(),
+        "responseContext": {"statusCode": 200, "functionError": "boom"},
+        "responsePayload": "",
+    }
+    eventbridge_record = json.loads(batch([(event, "m2")]))[0]
+    dlq = deployment.account.get_queue(QUEUES["DEAD_LETTER_QUEUE"])
+    dlq.set_encoding(False)
+    for record in (fc_record, eventbridge_record):
+        dlq.send_message(Message(json.dumps(record)))
+    assert json.loads(replay_handler(b'{"dry_run": true}', None))["actions"] == {"would_replay": 2}
+    assert json.loads(replay_handler(b"{}", None))["actions"] == {"replayed": 2}
+    requeued = [json.loads(b) for b in deployment.drain(QUEUES["INPUT_QUEUE"])]
+    assert [r["event"]["event_id"] for r in requeued] == ["workday:worker.changed:WD-7731045"] * 2
+
+
+def test_batch_fails_when_a_dead_letter_record_cannot_be_written(deployment: Deployment) -> None:
+    deployment.account.get_queue(QUEUES["DEAD_LETTER_QUEUE"]).delete()
+    with pytest.raises(BatchIncompleteError):
+        worker_handler(batch([(sample("invalid-role.json").decode(), "x")]), None)
