@@ -1,0 +1,96 @@
+"""s.yaml resolved as Serverless Devs would, then checked for what the product depends on."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from localcloud.fc.spec import FunctionSpec, SpecError, load
+
+ROOT = Path(__file__).resolve().parents[2]
+SUPPORTED_PYTHON = {"python3.10", "python3.12"}
+ENV = {"WEBHOOK_SECRET": "from-the-deployer", "REGION": "cn-shanghai"}
+
+
+@pytest.fixture(scope="module")
+def functions() -> list[FunctionSpec]:
+    return load(ROOT / "s.yaml", environ=ENV)
+
+
+def test_three_functions_are_declared(functions: list[FunctionSpec]) -> None:
+    assert {f.resource for f in functions} == {"webhook", "worker", "replay"}
+
+
+def test_handlers_point_at_real_functions(functions: list[FunctionSpec]) -> None:
+    for function in functions:
+        module_name, attribute = function.handler.rsplit(".", 1)
+        assert function.code == f"./build/{function.resource}"
+        module = importlib.import_module(f"functions.{function.resource}.{module_name}")
+        assert callable(getattr(module, attribute)), function.resource
+
+
+def test_runtime_is_a_python_fc_supports(functions: list[FunctionSpec]) -> None:
+    assert {f.runtime for f in functions} <= SUPPORTED_PYTHON
+
+
+def test_every_environment_value_is_a_string(functions: list[FunctionSpec]) -> None:
+    for function in functions:
+        for name, value in function.environment.items():
+            assert isinstance(value, str), f"{function.resource}: {name} is {type(value).__name__}"
+            assert re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name)
+            assert not name.startswith("FC_"), "the FC_ prefix is reserved"
+
+
+def test_variables_resolve_from_the_environment(functions: list[FunctionSpec]) -> None:
+    worker = next(f for f in functions if f.resource == "worker")
+    assert worker.props["region"] == "cn-shanghai"
+    assert worker.environment["WEBHOOK_SECRET"] == "from-the-deployer"
+    assert "${" not in json.dumps([f.props for f in functions])
+
+
+def test_every_queue_and_topic_the_code_uses_is_declared(functions: list[FunctionSpec]) -> None:
+    for function in functions:
+        env = function.environment
+        for name in ("INPUT_QUEUE", "DEAD_LETTER_QUEUE", "PARKING_QUEUE", "RESULT_TOPIC"):
+            assert env.get(name), f"{function.resource} lacks {name}"
+
+
+def test_worker_trigger_reads_the_input_queue_and_dead_letters_to_ours(functions: list[FunctionSpec]) -> None:
+    worker = next(f for f in functions if f.resource == "worker")
+    (trigger,) = worker.triggers
+    config = trigger["triggerConfig"]
+    source = config["eventSourceConfig"]["eventSourceParameters"]["sourceMNSParameters"]
+    assert source["QueueName"] == worker.environment["INPUT_QUEUE"]
+    assert config["runOptions"]["mode"] == "event-streaming"
+    dlq = worker.environment["DEAD_LETTER_QUEUE"]
+    assert config["runOptions"]["deadLetterQueue"]["Arn"].endswith(f":/queues/{dlq}")
+    failure = worker.props["asyncInvokeConfig"]["destinationConfig"]["onFailure"]["destination"]
+    assert failure.endswith(f":/queues/{dlq}/messages")
+
+
+def test_ram_policy_grants_only_what_the_functions_use(functions: list[FunctionSpec]) -> None:
+    policy = json.loads((ROOT / "deploy" / "ram-policy.json").read_text())
+    actions = {a for statement in policy["Statement"] for a in statement["Action"]}
+    assert actions == {
+        "mns:SendMessage",
+        "mns:ReceiveMessage",
+        "mns:DeleteMessage",
+        "mns:PeekMessage",
+        "mns:PublishMessage",
+        "dms:RegisterUser",
+        "dms:AddUserToDataAgentWorkspace",
+    }
+    resources = json.dumps(policy)
+    env = functions[0].environment
+    for name in ("INPUT_QUEUE", "DEAD_LETTER_QUEUE", "PARKING_QUEUE"):
+        assert f"/queues/{env[name]}" in resources
+    assert f"/topics/{env['RESULT_TOPIC']}" in resources
+
+
+def test_missing_secret_is_reported_by_name() -> None:
+    with pytest.raises(SpecError, match="WEBHOOK_SECRET"):
+        load(ROOT / "s.yaml", environ={})
