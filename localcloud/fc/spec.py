@@ -71,7 +71,7 @@ class Resolver:
             if name not in self.variables:
                 raise SpecError(f"{where}: ${{{text}}} names no variable in vars")
             return str(self.variables[name])
-        arguments = _ARGUMENTS.findall(text)
+        arguments: list[str] = _ARGUMENTS.findall(text)
         if text.startswith("env(") and arguments:
             value = self.environ.get(arguments[0])
             if value is None:
