@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint types unit integration demo serve bench clean venv
+.PHONY: test lint types unit integration demo serve bench build clean venv
 
 venv: $(STAMP)
 
@@ -42,5 +42,9 @@ serve: venv
 bench: venv
 	$(BIN)/python bench/mns_roundtrip.py
 
+## make build: the code packages FC runs, one per function, under build/ (dependencies vendored for Linux x86_64)
+build: venv
+	$(BIN)/python scripts/build.py
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) build .mypy_cache .ruff_cache .pytest_cache

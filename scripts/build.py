@@ -1,0 +1,102 @@
+"""`make build`: the exact code packages FC runs, one directory per function under build/.
+
+Each package holds the handler (`index.py`), the product core (`shared/`) and the third-party packages in
+`python/` (s.yaml sets PYTHONPATH=/code/python), installed by an interpreter of the function's runtime version
+on Linux x86_64, so compiled wheels (pydantic-core, cryptography) match what FC loads. Dependencies are
+installed once per runtime and reused while requirements.txt is unchanged.
+
+    python scripts/build.py [--out build] [--python PATH] [--runtime python3.10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from localcloud.fc.spec import load  # noqa: E402
+
+SHARED_FILES = ("*.py", "*.json")
+
+
+def interpreter(runtime: str) -> str:
+    """An interpreter of the runtime's version: python3.12 on PATH, or pyenv's install of it."""
+    version = runtime.removeprefix("python")
+    finder = ROOT / "scripts" / "find-python.sh"
+    found = subprocess.run([str(finder), version], capture_output=True, text=True, check=False).stdout.strip()  # noqa: S603
+    if not found:
+        raise SystemExit(f"no Python {version} found for runtime {runtime}; pass --python")
+    return found
+
+
+def dependencies(python: str, runtime: str, out: Path) -> Path:
+    requirements = (ROOT / "requirements.txt").read_bytes()
+    digest = hashlib.sha256(requirements + python.encode()).hexdigest()[:16]
+    target = out / ".deps" / f"{runtime}-{digest}"
+    if (target / ".complete").exists():
+        return target
+    shutil.rmtree(target, ignore_errors=True)
+    command = [
+        python,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-compile",
+        "--target",
+        str(target),
+        "-r",
+        str(ROOT / "requirements.txt"),
+    ]
+    subprocess.run(command, check=True)  # noqa: S603
+    (target / ".complete").write_text(digest)
+    return target
+
+
+def package(resource: str, deps: Path, out: Path) -> Path:
+    destination = out / resource
+    shutil.rmtree(destination, ignore_errors=True)
+    destination.mkdir(parents=True)
+    shutil.copy2(ROOT / "functions" / resource / "index.py", destination / "index.py")
+    (destination / "shared").mkdir()
+    for pattern in SHARED_FILES:
+        for source in (ROOT / "shared").glob(pattern):
+            shutil.copy2(source, destination / "shared" / source.name)
+    shutil.copytree(deps, destination / "python", ignore=shutil.ignore_patterns(".complete", "__pycache__"))
+    return destination
+
+
+def size_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1_000_000
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default=str(ROOT / "build"))
+    parser.add_argument("--python", help="interpreter to install dependencies with (default: the runtime's)")
+    parser.add_argument("--runtime", help="build for this runtime instead of the one s.yaml declares")
+    args = parser.parse_args(argv)
+    if platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"):
+        print(f"warning: building on {platform.system()} {platform.machine()}; FC runs Linux x86_64", file=sys.stderr)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    environ = {**os.environ, "WEBHOOK_SECRET": os.environ.get("WEBHOOK_SECRET", "set-at-deploy-time")}
+    for function in load(ROOT / "s.yaml", environ=environ):
+        runtime = args.runtime or function.runtime
+        deps = dependencies(args.python or interpreter(runtime), runtime, out)
+        built = package(function.resource, deps, out)
+        print(f"{function.resource}: {built} ({runtime}, {size_mb(built):.1f} MB)", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
