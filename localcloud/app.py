@@ -6,6 +6,7 @@ import json
 import threading
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from localcloud.calllog import CallLog
 from localcloud.clock import Clock
@@ -43,6 +44,8 @@ class LocalCloud:
         self.mns = MnsBackend(self.clock, region=cfg.region, account_id=cfg.account_id)
         self.dms = DmsBackend(self.clock, default_tid=cfg.dms_tid, region=cfg.region)
         self.control = ControlPlane(self)
+        self.functions: Any = None
+        """The local FC runtime, when one runs on this cloud (set by `localcloud dev`)."""
         self._services: list[tuple[Service, int]] = [
             (MnsService(self.mns, self.credentials, self.clock), cfg.mns_port),
             (DmsService("dms", self.dms, self.credentials, error_style=cfg.dms_error_style), cfg.dms_port),

@@ -35,6 +35,19 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed-file", help="JSON seed: tenants, workspaces, credentials, queues, topics")
     serve.add_argument("--verbose", action="store_true", default=None, help="print one line per API call")
     serve.add_argument("--env-only", action="store_true", help="print only NAME=value lines, for eval or .env")
+    dev = commands.add_parser(
+        "dev",
+        help="the local cloud, seeded, with every function of s.yaml running on it",
+        description="Ports are free ones unless given; LOCALCLOUD_* variables apply as for serve.",
+    )
+    dev.add_argument("--s-yaml", default="s.yaml", help="the Serverless Devs file (default s.yaml)")
+    dev.add_argument("--seed-file", default="deploy/local-seed.json", help="queues, topics, workspaces to create")
+    dev.add_argument("--built", action="store_true", help="run the packages `make build` made, not the source")
+    dev.add_argument("--no-timers", action="store_true", help="fire timer triggers only on demand")
+    dev.add_argument("--mns-port", type=int, default=0)
+    dev.add_argument("--dms-port", type=int, default=0)
+    dev.add_argument("--dms-enterprise-port", type=int, default=0)
+    dev.add_argument("--env-only", action="store_true", help="print only NAME=value lines")
     return parser
 
 
@@ -65,8 +78,55 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _wait_for_stop() -> None:
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    while not stop.wait(0.5):
+        pass
+
+
+def dev(args: argparse.Namespace) -> int:
+    from localcloud.fc.dev import DevEnvironment
+    from localcloud.process import ROOT
+
+    ports = {"mns_port": args.mns_port, "dms_port": args.dms_port, "dms_enterprise_port": args.dms_enterprise_port}
+    try:
+        environment = DevEnvironment(
+            ROOT,
+            LocalCloudConfig.from_env(**ports),
+            s_yaml=args.s_yaml,
+            seed_file=args.seed_file,
+            built=args.built,
+            timers=not args.no_timers,
+        ).start()
+    except (ValueError, OSError) as error:
+        print(f"localcloud: {error}", file=sys.stderr)
+        return 2
+    env = environment.env()
+    for name, value in env.items():
+        print(f"{name}={value}", flush=True)
+    if not args.env_only:
+        print(
+            "\nlocalcloud: functions running. Send an event, e.g.:\n"
+            "  body=$(cat events/hr/hired-mapping-only.json); ts=$(date +%s)\n"
+            '  sig=$(printf \'%s.%s\' "$ts" "$body" | openssl dgst -sha256 -hmac "$WEBHOOK_SECRET" | cut -d\' \' -f2)\n'
+            '  curl -s "$WEBHOOK_URL/events" -H "Content-Type: application/json" -H "X-Timestamp: $ts" '
+            '-H "X-Signature: sha256=$sig" --data-binary "$body"\n'
+            "Ctrl-C stops everything.",
+            flush=True,
+        )
+    try:
+        _wait_for_stop()
+    finally:
+        environment.stop()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "dev":
+        return dev(args)
     return 2

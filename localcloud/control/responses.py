@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from localcloud.control.urls import PREFIX, ROUTES
@@ -225,6 +225,32 @@ class ControlPlane:
         if not since.isdigit():
             raise ControlError(400, "since: must be a non-negative integer")
         return self.cloud.calls.query(query.get("service"), query.get("action"), int(since))
+
+    def _runtime(self, resource: str) -> Any:
+        runtime = self.cloud.functions
+        if runtime is None:
+            raise ControlError(409, "no local FC runtime runs on this cloud (start it with `localcloud dev`)")
+        if resource not in runtime.instances:
+            raise ControlError(404, f"no function {resource} in s.yaml")
+        return runtime
+
+    def _invoke_function(self, request: Request, resource: str) -> object:
+        """Invoke synchronously, as `s invoke` would; the body is the event."""
+        from localcloud.fc.runtime import InvocationError
+
+        try:
+            return {"result": self._runtime(resource).invoke(resource, request.body)}
+        except InvocationError as error:
+            raise ControlError(502, f"function error: {error}") from None
+
+    def _fire_timer(self, request: Request, resource: str) -> object:
+        from localcloud.fc.runtime import InvocationError
+
+        payload = request.body.decode("utf-8") if request.body else ""
+        try:
+            return {"result": self._runtime(resource).fire_timer(resource, payload)}
+        except InvocationError as error:
+            raise ControlError(502, f"function error: {error}") from None
 
     def _advance_clock(self, request: Request) -> object:
         body = self._body(request)

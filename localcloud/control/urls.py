@@ -24,4 +24,6 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("DELETE", re.compile(r"^/faults/(?P<rule_id>\d+)/?$"), "delete_fault"),
     ("GET", re.compile(r"^/calls/?$"), "calls"),
     ("POST", re.compile(r"^/clock/advance/?$"), "advance_clock"),
+    ("POST", re.compile(r"^/fc/functions/(?P<resource>[A-Za-z0-9_-]+)/invoke/?$"), "invoke_function"),
+    ("POST", re.compile(r"^/fc/timers/(?P<resource>[A-Za-z0-9_-]+)/fire/?$"), "fire_timer"),
 ]

@@ -1,0 +1,107 @@
+"""`python -m localcloud dev`: the local cloud, seeded, with every function of s.yaml running on it.
+
+Functions run from source by default (functions/<resource>/ with the repository on the import path), so a
+change shows on the next invocation's cold start; `--built` runs the packages `make build` produced instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from localcloud.app import LocalCloud
+from localcloud.config import LocalCloudConfig
+from localcloud.fc.runtime import LocalFunctionRuntime
+from localcloud.fc.spec import load
+
+CLIENT_VARIABLES = (
+    "MNS_ENDPOINT",
+    "DMS_ENDPOINT",
+    "DMS_ENTERPRISE_ENDPOINT",
+    "ALIBABA_CLOUD_ACCESS_KEY_ID",
+    "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+    "ALIBABA_CLOUD_SECURITY_TOKEN",
+    "ALIBABA_CLOUD_REGION_ID",
+)
+
+
+class DevEnvironment:
+    def __init__(
+        self,
+        root: Path,
+        config: LocalCloudConfig | None = None,
+        s_yaml: str = "s.yaml",
+        seed_file: str | None = "deploy/local-seed.json",
+        built: bool = False,
+        webhook_secret: str | None = None,
+        timers: bool = True,
+        log: Callable[[str], None] | None = None,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.root = root
+        self.cloud = LocalCloud(config or LocalCloudConfig.ephemeral())
+        self.webhook_secret = webhook_secret or os.environ.get("WEBHOOK_SECRET") or secrets.token_hex(16)
+        environ = {**os.environ, "WEBHOOK_SECRET": self.webhook_secret, "REGION": self.cloud.config.region}
+        config_values = {"AccountID": self.cloud.config.account_id}
+        self.functions = load(root / s_yaml, environ=environ, config=config_values)
+        self.seed_file = root / seed_file if seed_file else None
+        self.built = built
+        self.timers = timers
+        self.log = log
+        self.extra_env = dict(extra_env or {})
+        self.runtime: LocalFunctionRuntime | None = None
+
+    def start(self) -> DevEnvironment:
+        self.cloud.start()
+        if self.seed_file is not None:
+            self.cloud.apply_seed(json.loads(self.seed_file.read_text(encoding="utf-8")))
+        cloud_env = {k: v for k, v in self.cloud.client_env().items() if k in CLIENT_VARIABLES}
+        cloud_env.update(self.extra_env)
+        source_map = None if self.built else {f.resource: self.root / "functions" / f.resource for f in self.functions}
+        kwargs: dict[str, Any] = {} if self.log is None else {"log": self.log}
+        self.runtime = LocalFunctionRuntime(
+            self.functions,
+            self.root,
+            cloud_env,
+            source_map,
+            region=self.cloud.config.region,
+            account_id=self.cloud.config.account_id,
+            timers=self.timers,
+            **kwargs,
+        )
+        from mns.account import Account
+
+        cfg = self.cloud.config
+        account = Account(self.cloud.mns_endpoint, cfg.access_key_id, cfg.access_key_secret, cfg.security_token)
+        self.runtime.start(account)
+        self.cloud.functions = self.runtime
+        return self
+
+    def stop(self) -> None:
+        if self.runtime is not None:
+            self.runtime.stop()
+        self.cloud.stop()
+
+    def __enter__(self) -> DevEnvironment:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def env(self) -> dict[str, str]:
+        """What a client needs, one NAME=value a line when printed."""
+        assert self.runtime is not None
+        env = self.cloud.client_env()
+        worker_env = next(iter(self.functions)).environment
+        env["WEBHOOK_URL"] = self.runtime.http_urls.get("webhook", "")
+        env["WEBHOOK_SECRET"] = self.webhook_secret
+        for name in ("INPUT_QUEUE", "RESULT_TOPIC", "DEAD_LETTER_QUEUE", "PARKING_QUEUE"):
+            env[name] = str(worker_env.get(name, ""))
+        return env
