@@ -69,5 +69,13 @@ class ControlClient:
     def expire_credential(self, access_key_id: str) -> dict[str, Any]:
         return dict(self._call("POST", f"/credentials/{access_key_id}/expire"))
 
+    def invoke_function(self, resource: str, event: Any = None) -> Any:
+        """Invoke a function of the local FC runtime synchronously; returns its result."""
+        return self._call("POST", f"/fc/functions/{resource}/invoke", event)["result"]
+
+    def fire_timer(self, resource: str) -> Any:
+        """Fire a function's timer trigger now, with the payload s.yaml gives it."""
+        return self._call("POST", f"/fc/timers/{resource}/fire")["result"]
+
     def advance_clock(self, seconds: float) -> dict[str, Any]:
         return dict(self._call("POST", "/clock/advance", {"seconds": seconds}))
