@@ -10,36 +10,35 @@ from collections.abc import Sequence
 from pathlib import Path
 
 REQUIRED = ("MNS_ENDPOINT", "DMS_ENDPOINT", "DMS_ENTERPRISE_ENDPOINT", "LOCALCLOUD_CONTROL_URL")
+DEV_REQUIRED = ("WEBHOOK_URL", "WEBHOOK_SECRET", "INPUT_QUEUE", "RESULT_TOPIC", "DEAD_LETTER_QUEUE", "PARKING_QUEUE")
 ROOT = Path(__file__).resolve().parent.parent
 
 
 class LocalCloudProcess:
-    """`python -m localcloud serve` on free ports; `env` holds the NAME=value lines it printed."""
+    """`python -m localcloud serve` (or `dev`) on free ports; `env` holds the NAME=value lines it printed."""
 
-    def __init__(self, extra_args: Sequence[str] = (), start_timeout: float = 20.0) -> None:
-        command = [
-            sys.executable,
-            "-m",
-            "localcloud",
-            "serve",
-            "--env-only",
-            "--mns-port",
-            "0",
-            "--dms-port",
-            "0",
-            "--dms-enterprise-port",
-            "0",
-            *extra_args,
-        ]
-        self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)  # noqa: S603
+    def __init__(
+        self,
+        extra_args: Sequence[str] = (),
+        start_timeout: float = 30.0,
+        command: str = "serve",
+        stderr: Path | None = None,
+    ) -> None:
+        ports = ["--mns-port", "0", "--dms-port", "0", "--dms-enterprise-port", "0"]
+        command_line = [sys.executable, "-m", "localcloud", command, "--env-only", *ports, *extra_args]
+        required = REQUIRED + (DEV_REQUIRED if command == "dev" else ())
+        self._stderr = stderr.open("w", encoding="utf-8") if stderr is not None else None
+        self.process = subprocess.Popen(  # noqa: S603
+            command_line, cwd=ROOT, stdout=subprocess.PIPE, stderr=self._stderr, text=True
+        )
         self.env: dict[str, str] = {}
         assert self.process.stdout is not None
         deadline = time.monotonic() + start_timeout
-        while not all(name in self.env for name in REQUIRED):
+        while not all(name in self.env for name in required):
             line = self.process.stdout.readline()
             if not line or time.monotonic() > deadline:
                 self.process.kill()
-                raise RuntimeError("the local cloud did not start; run `python -m localcloud serve` to see why")
+                raise RuntimeError(f"the local cloud did not start; run `python -m localcloud {command}` to see why")
             name, _, value = line.strip().partition("=")
             self.env[name] = value
 
@@ -52,6 +51,9 @@ class LocalCloudProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             return self.process.wait()
+        finally:
+            if self._stderr is not None:
+                self._stderr.close()
 
     def __enter__(self) -> LocalCloudProcess:
         return self

@@ -1,142 +1,193 @@
-"""The demo: start the local cloud as a separate process, drive it with the official SDKs, stop it with Ctrl-C.
+"""The demo: the whole product on one machine, driven through all three ways events arrive.
 
-Until the functions exist this shows the local cloud itself: everything a client does here goes over real
-HTTP with real signatures, exactly as it would against Alibaba Cloud.
+It starts `python -m localcloud dev` (the local cloud plus the three functions of s.yaml) as a separate
+process, then sends the sample HR events in events/hr/ through the MNS input queue, the signed webhook and the
+dead-letter replay, prints every outcome as it lands on the result topic, and a summary. Everything goes over
+loopback HTTP with the official SDKs and real signatures.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from alibabacloud_dms20250414 import models as dms_models
-from alibabacloud_dms20250414.client import Client as DmsClient
-from alibabacloud_dms_enterprise20181101 import models as enterprise_models
-from alibabacloud_dms_enterprise20181101.client import Client as EnterpriseClient
-from alibabacloud_tea_openapi.exceptions import ThrottlingException
-from alibabacloud_tea_openapi.models import Config
 from mns.account import Account
-from mns.queue import QueueMeta
-from mns.subscription import SubscriptionMeta
-from mns.topic import TopicMessage, TopicMeta
+from mns.mns_exception import MNSServerException
+from mns.queue import Message
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from localcloud.control.client import ControlClient  # noqa: E402
 from localcloud.process import LocalCloudProcess  # noqa: E402
+from shared.webhook_auth import sign  # noqa: E402
+
+EVENTS = ROOT / "events" / "hr"
+OUTCOMES_QUEUE = "hr-outcomes"
 
 
-def step(text: str) -> None:
-    print(f"\n== {text}", flush=True)
-
-
-def pop_config(env: dict[str, str], endpoint: str) -> Config:
-    return Config(
-        access_key_id=env["ALIBABA_CLOUD_ACCESS_KEY_ID"],
-        access_key_secret=env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"],
-        security_token=env["ALIBABA_CLOUD_SECURITY_TOKEN"],
-        endpoint=endpoint.removeprefix("http://"),
-        protocol="http",
-        region_id=env["ALIBABA_CLOUD_REGION_ID"],
-        read_timeout=3000,
-        connect_timeout=1000,
-    )
-
-
-def show(label: str, value: Any) -> None:
-    print(f"   {label}: {value}", flush=True)
-
-
-def run(env: dict[str, str]) -> None:
-    control = ControlClient(env["LOCALCLOUD_CONTROL_URL"])
-    account = Account(
-        env["MNS_ENDPOINT"],
-        env["ALIBABA_CLOUD_ACCESS_KEY_ID"],
-        env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"],
-        env["ALIBABA_CLOUD_SECURITY_TOKEN"],
-    )
-
-    step("MNS: a queue subscribed to a topic, as the product's result topic will be")
-    queue = account.get_queue("onboarding-outcomes")
-    queue.create(QueueMeta())
-    queue.set_encoding(False)
-    topic = account.get_topic("onboarding-results")
-    topic.create(TopicMeta())
-    endpoint = f"acs:mns:{env['ALIBABA_CLOUD_REGION_ID']}:{env['LOCALCLOUD_ACCOUNT_ID']}:queues/onboarding-outcomes"
-    topic.get_subscription("outcomes-to-queue").subscribe(
-        SubscriptionMeta(endpoint, notify_content_format="SIMPLIFIED")
-    )
-    published = topic.publish_message(TopicMessage(json.dumps({"status": "provisioned", "uid": "2000000000001"})))
-    show("published", published.message_id)
-    received = queue.receive_message(wait_seconds=3)
-    show("the subscribed queue received", received.message_body)
-    show("dequeue count", received.dequeue_count)
-    queue.delete_message(received.receipt_handle)
-    show("deleted with receipt handle", received.receipt_handle)
-
-    step("DMS: RegisterUser (dms-enterprise 2018-11-01), signed with ACS3-HMAC-SHA256 and an STS token")
-    enterprise = EnterpriseClient(pop_config(env, env["DMS_ENTERPRISE_ENDPOINT"]))
-    request = enterprise_models.RegisterUserRequest(
-        uid="2000000000001", user_nick="Ada Lovelace", role_names="USER,DBA"
-    )
-    answer = enterprise.register_user(request)
-    show("first registration", {"Success": answer.body.success, "RequestId": answer.body.request_id})
-    again = enterprise.register_user(request)
-    show(
-        "second registration",
-        {"Success": again.body.success, "ErrorCode": again.body.error_code, "ErrorMessage": again.body.error_message},
-    )
-
-    step("DMS: AddUserToDataAgentWorkspace (dms 2025-04-14) into a workspace seeded through the control plane")
-    control.seed({"workspaces": [{"workspace_id": "209230000007291", "name": "analytics"}]})
-    dms = DmsClient(pop_config(env, env["DMS_ENDPOINT"]))
-    added = dms.add_user_to_data_agent_workspace(
-        dms_models.AddUserToDataAgentWorkspaceRequest(
-            workspace_id="209230000007291", member_id="2000000000001", role_name="MEMBER"
+class Demo:
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.control = ControlClient(env["LOCALCLOUD_CONTROL_URL"])
+        self.account = Account(
+            env["MNS_ENDPOINT"],
+            env["ALIBABA_CLOUD_ACCESS_KEY_ID"],
+            env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"],
+            env["ALIBABA_CLOUD_SECURITY_TOKEN"],
         )
-    )
-    show("member", added.body.data.to_map() if added.body.data else added.body.to_map())
+        self.seen: Counter[str] = Counter()
 
-    step("Fault injection: the next RegisterUser is throttled, as the real gateway would do")
-    control.add_fault(
-        service="dms-enterprise",
-        action="RegisterUser",
-        kind="error",
-        status=400,
-        code="Throttling.User",
-        retry_after=200,
-        count=1,
-    )
-    try:
-        enterprise.register_user(enterprise_models.RegisterUserRequest(uid="2000000000002", user_nick="Grace Hopper"))
-    except ThrottlingException as error:
-        show("the SDK raised", f"{type(error).__name__} code={error.code} retry_after={error.retry_after}")
+    def step(self, text: str) -> None:
+        print(f"\n== {text}", flush=True)
 
-    step("Control plane: what the local cloud saw")
-    calls = control.calls()
-    show("API calls", ", ".join(f"{c['service']}:{c['action']}->{c['status']}" for c in calls))
-    users = control.state("dms")["users"]
-    show("DMS users", [(u["uid"], u["nick"], u["role_names"]) for u in users])
+    def webhook(self, name: str, secret: str | None = None) -> None:
+        body = (EVENTS / name).read_bytes()
+        stamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json",
+            "X-Timestamp": stamp,
+            "X-Signature": sign(secret or self.env["WEBHOOK_SECRET"], stamp, body),
+        }
+        request = urllib.request.Request(self.env["WEBHOOK_URL"] + "/events", body, headers, method="POST")  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+                status, detail = answer.status, json.loads(answer.read())
+        except urllib.error.HTTPError as error:
+            status, detail = error.code, json.loads(error.read())
+        summary = detail.get("status") if status < 400 else f"{detail['title']}: {detail['detail']}"
+        print(f"   POST /events {name} -> {status} {summary}", flush=True)
+
+    def enqueue(self, name: str) -> None:
+        queue = self.account.get_queue(self.env["INPUT_QUEUE"])
+        queue.set_encoding(False)
+        queue.send_message(Message((EVENTS / name).read_text()))
+        print(f"   sent {name} to queue {self.env['INPUT_QUEUE']}", flush=True)
+
+    def outcomes(self, expected: int, seconds: float = 45) -> list[dict[str, Any]]:
+        """Read the result topic (through its subscribed queue) until `expected` outcomes arrived."""
+        queue = self.account.get_queue(OUTCOMES_QUEUE)
+        queue.set_encoding(False)
+        found: list[dict[str, Any]] = []
+        deadline = time.monotonic() + seconds
+        while len(found) < expected and time.monotonic() < deadline:
+            try:
+                messages = queue.batch_receive_message(16, 1)
+            except MNSServerException:
+                continue
+            queue.batch_delete_message([m.receipt_handle for m in messages])
+            for message in messages:
+                outcome = json.loads(message.message_body)
+                found.append(outcome)
+                self.show(outcome)
+        if len(found) < expected:
+            raise SystemExit(f"only {len(found)} of {expected} outcomes arrived in {seconds:.0f}s")
+        return found
+
+    def show(self, outcome: dict[str, Any]) -> None:
+        data = outcome["data"]
+        self.seen[data["status"]] += 1
+        steps = ", ".join(
+            f"{s['step']}={s['result']}" + (f" ({s['code']})" if s.get("code") else "") for s in data.get("steps", [])
+        )
+        listed = data.get("problems", [])
+        problems = "; ".join(f"{p['field']}: {p['reason']}" for p in listed[:2])
+        if len(listed) > 2:
+            problems += f" (+{len(listed) - 2} more)"
+        detail = steps or problems or data.get("detail", "")
+        print(f"   outcome {data['status']:<20} uid={data.get('uid') or '-':<14} {detail}", flush=True)
+
+    def wait(self, condition: Callable[[], bool], seconds: float = 30) -> None:
+        deadline = time.monotonic() + seconds
+        while not condition():
+            if time.monotonic() > deadline:
+                raise SystemExit("the demo waited too long; see the function logs above")
+            time.sleep(0.2)
+
+    def dead_letters(self) -> int:
+        queue = self.account.get_queue(self.env["DEAD_LETTER_QUEUE"])
+        queue.set_encoding(False)
+        try:
+            return len(queue.batch_peek_message(16))
+        except MNSServerException:
+            return 0
+
+    def run(self) -> None:
+        self.step("Through the MNS queue: a new event, the same event again, an invalid one")
+        for name in ("updated.json", "updated.json", "invalid-role.json"):
+            self.enqueue(name)
+        self.outcomes(3)
+
+        self.step("Through the signed webhook (and one request with a wrong signature, refused)")
+        self.webhook("hired-explicit-roles.json")
+        self.webhook("hired-mapping-only.json")
+        self.webhook("hired-mapping-only.json", secret="not-the-secret")  # noqa: S106 - the wrong one, on purpose
+        self.outcomes(2)
+
+        self.step("DMS fails (an injected 503 on RegisterUser): a new hire fails and goes to the dead-letter queue")
+        self.control.add_fault(
+            service="dms-enterprise", action="RegisterUser", kind="error", status=503, code="ServiceUnavailable"
+        )
+        self.enqueue_new_hire()
+        self.outcomes(1)
+        self.wait(lambda: self.dead_letters() == 2)
+        print("   the dead-letter queue holds 2 records: the failed new hire and the invalid event", flush=True)
+
+        self.step("DMS recovers; the replay timer re-enqueues both: the new hire is provisioned, the invalid one not")
+        self.control.clear_faults()
+        print(f"   replay: {self.control.fire_timer('replay')}", flush=True)
+        self.outcomes(2)
+
+        self.step("The invalid event is poison: after 3 replays it is parked, with a quarantined outcome")
+        while self.seen["quarantined"] == 0:
+            self.wait(lambda: self.dead_letters() > 0)
+            print(f"   replay: {self.control.fire_timer('replay')}", flush=True)
+            self.outcomes(1)
+        parked = self.account.get_queue(self.env["PARKING_QUEUE"])
+        parked.set_encoding(False)
+        record = json.loads(parked.peek_message().message_body)
+        reason = record["reason"]["status"]
+        print(f"   parking queue {self.env['PARKING_QUEUE']}: replays={record['replays']}, last reason={reason}")
+
+        self.step("Summary")
+        for status in ("provisioned", "already_provisioned", "rejected", "failed", "quarantined"):
+            print(f"   {status:<20} {self.seen[status]}", flush=True)
+        users = self.control.state("dms")["users"]
+        print(f"   DMS users now: {', '.join(u['uid'] + ' ' + ','.join(u['role_names']) for u in users)}", flush=True)
+
+    def enqueue_new_hire(self) -> None:
+        body = json.loads((EVENTS / "hired-mapping-only.json").read_text())
+        body["event_id"] = "feishu:contact.user.created_v3:demo-replay"
+        body["employee"]["uid"] = "2000000000099"
+        body["employee"]["nickname"] = "Chen Jing"
+        queue = self.account.get_queue(self.env["INPUT_QUEUE"])
+        queue.set_encoding(False)
+        queue.send_message(Message(json.dumps(body)))
+        print("   sent a new hire (uid 2000000000099) to the input queue", flush=True)
 
 
 def main() -> int:
-    cloud = LocalCloudProcess()
-    step("Local cloud started; a client needs:")
-    for name, value in cloud.env.items():
-        show(name, value)
+    print("== Starting the local cloud and the three functions of s.yaml (python -m localcloud dev)", flush=True)
+    log = ROOT / "build" / "demo-functions.log"
+    log.parent.mkdir(exist_ok=True)
+    cloud = LocalCloudProcess(["--no-timers"], command="dev", stderr=log)
+    print(f"   function logs (JSON lines): {log.relative_to(ROOT)}", flush=True)
+    for name in ("WEBHOOK_URL", "INPUT_QUEUE", "RESULT_TOPIC", "DEAD_LETTER_QUEUE", "PARKING_QUEUE", "MNS_ENDPOINT"):
+        print(f"   {name}={cloud.env[name]}", flush=True)
     try:
-        run(cloud.env)
+        Demo(cloud.env).run()
     finally:
-        step("Stopping the local cloud with Ctrl-C (SIGINT)")
+        print("\n== Stopping everything with Ctrl-C (SIGINT)", flush=True)
         code = cloud.stop()
-        show("exit code", code)
-    if code != 0:
-        return code
-    print("\ndemo finished", flush=True)
-    return 0
+        print(f"   exit code {code}", flush=True)
+    return code
 
 
 if __name__ == "__main__":
