@@ -94,3 +94,12 @@ def test_ram_policy_grants_only_what_the_functions_use(functions: list[FunctionS
 def test_missing_secret_is_reported_by_name() -> None:
     with pytest.raises(SpecError, match="WEBHOOK_SECRET"):
         load(ROOT / "s.yaml", environ={})
+
+
+def test_local_seed_creates_every_queue_and_topic_the_functions_use(functions: list[FunctionSpec]) -> None:
+    seed = json.loads((ROOT / "deploy" / "local-seed.json").read_text())
+    queues = {q["name"] for q in seed["queues"]}
+    topics = {t["name"] for t in seed["topics"]}
+    env = functions[0].environment
+    assert {env["INPUT_QUEUE"], env["DEAD_LETTER_QUEUE"], env["PARKING_QUEUE"]} <= queues
+    assert env["RESULT_TOPIC"] in topics
