@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint types unit integration demo serve bench build clean venv
+.PHONY: test lint types unit integration e2e demo dev serve bench build clean venv
 
 venv: $(STAMP)
 
@@ -30,9 +30,16 @@ unit: venv
 integration: venv
 	$(BIN)/python -m pytest -q tests/integration
 
-## make demo: start the local cloud, run a scripted session of official SDK calls against it, stop it
+e2e: venv
+	$(BIN)/python -m pytest -q tests/e2e
+
+## make demo: the whole product on a local cloud, fed the sample events through all three paths, then stopped
 demo: venv
 	$(BIN)/python scripts/demo.py
+
+## make dev: the local cloud plus the three functions of s.yaml, until Ctrl-C
+dev: venv
+	$(BIN)/python -m localcloud dev
 
 ## make serve: the local cloud in the foreground (Ctrl-C stops it)
 serve: venv
