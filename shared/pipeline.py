@@ -18,7 +18,7 @@ from shared.dms_client import DmsClient, StepResult
 from shared.jsonlog import JsonLogger
 from shared.mapping import Plan, RoleMapping, resolve_plan
 from shared.mns import Mns
-from shared.outcome import Outcome, status_from_steps
+from shared.outcome import Outcome, Status, status_from_steps
 from shared.problems import Problem
 from shared.retry import Deadline
 
@@ -34,6 +34,18 @@ class Identity:
     correlation_id: str
     event_type: str = ""
     uid: str = ""
+
+    def outcome(self, status: Status, **fields: Any) -> Outcome:
+        """An outcome for an input that never became a valid event (rejected, or parked unparsed)."""
+        return Outcome(
+            status=status,
+            event_id=self.event_id,
+            event_source=self.source,
+            correlation_id=self.correlation_id,
+            event_type=self.event_type,
+            uid=self.uid,
+            **fields,
+        )
 
 
 def _peek(raw: RawEvent) -> dict[str, Any]:
@@ -154,15 +166,7 @@ class Provisioner:
 
     @staticmethod
     def _rejected(identity: Identity, problems: list[Problem]) -> Outcome:
-        return Outcome(
-            status="rejected",
-            event_id=identity.event_id,
-            event_source=identity.source,
-            correlation_id=identity.correlation_id,
-            event_type=identity.event_type,
-            uid=identity.uid,
-            problems=[p.to_dict() for p in problems],
-        )
+        return identity.outcome("rejected", problems=[p.to_dict() for p in problems])
 
     def _log(self, outcome: Outcome) -> None:
         steps = ",".join(f"{s['step']}:{s['result']}{'/' + s['code'] if s.get('code') else ''}" for s in outcome.steps)

@@ -34,16 +34,8 @@ def max_replays(environ: Mapping[str, str] | None = None) -> int:
 def _quarantined(message: str, replays: int, reason: Mapping[str, Any]) -> Outcome:
     unwrapped = unwrap(message)
     raw = unwrapped.event if isinstance(unwrapped.event, (dict, str)) else json.dumps(unwrapped.event)
-    identity = identify(raw, unwrapped.correlation_id)
-    return Outcome(
-        status="quarantined",
-        event_id=identity.event_id,
-        event_source=identity.source,
-        correlation_id=identity.correlation_id,
-        event_type=identity.event_type,
-        uid=identity.uid,
-        detail=f"parked after {replays} replays",
-        extra={"last_reason": dict(reason)},
+    return identify(raw, unwrapped.correlation_id).outcome(
+        "quarantined", detail=f"parked after {replays} replays", extra={"last_reason": dict(reason)}
     )
 
 

@@ -18,6 +18,7 @@ from mns.queue import Message
 from localcloud.control.client import ControlClient
 from localcloud.fc.dev import DevEnvironment
 from shared.webhook_auth import sign
+from tests.integration.mns_clients import drain
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events" / "hr"
@@ -62,16 +63,7 @@ class Client:
         return [json.loads(body) for body in self.drain("hr-outcomes")]
 
     def drain(self, name: str) -> list[str]:
-        queue = self.account.get_queue(name)
-        queue.set_encoding(False)
-        bodies: list[str] = []
-        while True:
-            try:
-                messages = queue.batch_receive_message(16, 0)
-            except MNSServerException:
-                return bodies
-            queue.batch_delete_message([m.receipt_handle for m in messages])
-            bodies += [m.message_body for m in messages]
+        return drain(self.account, name)
 
 
 def wait_for(condition: Callable[[], Any], seconds: float = 20) -> Any:

@@ -79,3 +79,19 @@ def raw_request(
         return response.status, response.read().decode("utf-8")
     finally:
         connection.close()
+
+
+def drain(acct: Any, name: str) -> list[str]:
+    """Receive and delete everything now on a queue; raw (unencoded) bodies, in order."""
+    q = acct.get_queue(name)
+    q.set_encoding(False)
+    bodies: list[str] = []
+    while True:
+        try:
+            messages = q.batch_receive_message(16, 0)
+        except MNSServerException as error:
+            if error.type != "MessageNotExist":
+                raise
+            return bodies
+        q.batch_delete_message([m.receipt_handle for m in messages])
+        bodies += [m.message_body for m in messages]

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from mns.account import Account
-from mns.mns_exception import MNSServerException
 from mns.queue import Message, QueueMeta
 from mns.subscription import SubscriptionMeta
 from mns.topic import TopicMeta
@@ -26,6 +25,7 @@ from shared import runtime
 from shared.batch import BatchIncompleteError
 from shared.envelope import EVENT_KIND
 from shared.webhook_auth import sign
+from tests.integration.mns_clients import drain
 
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "hr"
 SECRET = "webhook-test-secret"
@@ -72,18 +72,7 @@ class Deployment:
         return env
 
     def drain(self, queue: str) -> list[str]:
-        q = self.account.get_queue(queue)
-        q.set_encoding(False)
-        bodies: list[str] = []
-        while True:
-            try:
-                messages = q.batch_receive_message(16, 0)
-            except MNSServerException as error:
-                if error.type != "MessageNotExist":
-                    raise
-                return bodies
-            q.batch_delete_message([m.receipt_handle for m in messages])
-            bodies += [m.message_body for m in messages]
+        return drain(self.account, queue)
 
     def outcomes(self) -> list[dict[str, Any]]:
         return [json.loads(body) for body in self.drain(AUDIT)]

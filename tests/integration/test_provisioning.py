@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from mns.account import Account
-from mns.mns_exception import MNSServerException
 from mns.queue import QueueMeta
 from mns.subscription import SubscriptionMeta
 from mns.topic import TopicMeta
@@ -26,6 +25,7 @@ from shared.mns import Mns
 from shared.outcome import outcome_id
 from shared.pipeline import Provisioner
 from shared.retry import Deadline
+from tests.integration.mns_clients import drain
 
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "hr"
 TOPIC = "dms-onboarding-results"
@@ -73,17 +73,7 @@ class Harness:
         return self.provisioner.provision(raw, Deadline.after(30), **options)
 
     def published(self) -> list[dict[str, Any]]:
-        queue = self.account.get_queue(OUTCOMES)
-        queue.set_encoding(False)
-        found: list[dict[str, Any]] = []
-        while True:
-            try:
-                messages = queue.batch_receive_message(16, 0)
-            except MNSServerException as error:
-                if error.type != "MessageNotExist":
-                    raise
-                return found
-            found += [json.loads(m.message_body) for m in messages]
+        return [json.loads(body) for body in drain(self.account, OUTCOMES)]
 
     def user(self, uid: str) -> dict[str, Any]:
         (user,) = [u for u in self.cloud.dms.snapshot()["users"] if u["uid"] == uid]
