@@ -297,3 +297,46 @@ def test_batch_fails_when_a_dead_letter_record_cannot_be_written(deployment: Dep
     deployment.account.get_queue(QUEUES["DEAD_LETTER_QUEUE"]).delete()
     with pytest.raises(BatchIncompleteError):
         worker_handler(batch([(sample("invalid-role.json").decode(), "x")]), None)
+
+
+COLD_WEBHOOK = """
+import json, sys, time
+from functions.webhook.index import handler
+from shared.webhook_auth import sign
+body = open(sys.argv[1], "rb").read()
+stamp = str(int(time.time()))
+headers = {"Content-Type": "application/json", "X-Timestamp": stamp, "X-Signature": sign(sys.argv[2], stamp, body)}
+event = {"body": body.decode(), "isBase64Encoded": False, "headers": headers, "queryParameters": {},
+         "requestContext": {"requestId": "cold", "http": {"method": "POST", "path": "/events"}}}
+answer = handler(json.dumps(event).encode(), None)
+loaded = sorted(m for m in sys.modules if m.startswith(("alibabacloud_dms", "alibabacloud_tea_openapi", "darabonba")))
+print(json.dumps({"status": answer["statusCode"], "loaded": loaded}))
+"""
+
+
+def test_webhook_cold_path_imports_no_dms_sdk(deployment: Deployment) -> None:
+    import subprocess
+    import sys
+
+    env = {**deployment.env(), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-c", COLD_WEBHOOK, str(EVENTS / "hired-explicit-roles.json"), SECRET],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report == {"status": 202, "loaded": []}
+
+
+def test_replay_runs_from_the_command_line(deployment: Deployment, capsys: pytest.CaptureFixture[str]) -> None:
+    from functions.replay.__main__ import main
+
+    worker_handler(batch([(sample("invalid-role.json").decode(), "x")]), None)
+    assert main(["--dry-run"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["actions"] == {"would_replay": 1}
+    assert main(["--limit", "1"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["actions"] == {"replayed": 1}
