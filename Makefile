@@ -45,8 +45,9 @@ dev: venv
 serve: venv
 	$(BIN)/python -m localcloud serve
 
-## make bench: MNS round trips per second through the emulator, against a canned-response floor
+## make bench: the product against the bare-SDK floor (bench/results.json), then the emulator's own speed
 bench: venv
+	$(BIN)/python bench/product.py
 	$(BIN)/python bench/mns_roundtrip.py
 
 ## make build: the code packages FC runs, one per function, under build/ (dependencies vendored for Linux x86_64)

@@ -75,7 +75,7 @@ def main() -> int:
     parser.add_argument("--json", default=str(ROOT / "bench" / "results-localcloud.json"))
     args = parser.parse_args()
 
-    floor = subprocess.Popen([sys.executable, str(ROOT / "bench" / "floor_mns.py")], stdout=subprocess.PIPE, text=True)  # noqa: S603
+    floor = subprocess.Popen([sys.executable, str(ROOT / "bench" / "floor_mns.py")], stdout=subprocess.PIPE, text=True)
     assert floor.stdout is not None
     floor_endpoint = f"http://127.0.0.1:{floor.stdout.readline().strip()}"
     try:

@@ -1,0 +1,37 @@
+"""The benchmark runs end to end at a tiny size and reports every figure; the figures themselves are not judged."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+FIGURES = (
+    "webhook_cold_start_ratio",
+    "worker_cold_start_ratio",
+    "warm_overhead_ratio",
+    "batch_latency_ratio",
+    "rate_limit_peak_calls_per_s",
+    "rate_limit_total_s",
+    "replay_ratio",
+    "replay_peak_rss_growth_mb",
+    "package_mb",
+)
+
+
+def test_benchmark_reports_every_figure(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "product.py"), "--scale", "tiny", "--json", str(out)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    results = json.loads(out.read_text())
+    for figure in FIGURES:
+        assert isinstance(results[figure], (int, float)), figure
+    assert results["rate_limit_peak_calls_per_s"] <= 20
+    assert results["package_mb"] > 0
