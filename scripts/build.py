@@ -62,6 +62,11 @@ def dependencies(python: str, runtime: str, out: Path) -> Path:
     return target
 
 
+def compile_package(python: str, destination: Path) -> None:
+    """FC mounts /code read-only, so without shipped .pyc files every cold start compiles every module again."""
+    subprocess.run([python, "-m", "compileall", "-q", "-j", "0", str(destination)], check=True)  # noqa: S603
+
+
 def package(resource: str, deps: Path, out: Path) -> Path:
     destination = out / resource
     shutil.rmtree(destination, ignore_errors=True)
@@ -84,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(ROOT / "build"))
     parser.add_argument("--python", help="interpreter to install dependencies with (default: the runtime's)")
     parser.add_argument("--runtime", help="build for this runtime instead of the one s.yaml declares")
+    parser.add_argument("--no-compile", action="store_true", help="ship sources only (smaller, slower cold starts)")
     args = parser.parse_args(argv)
     if platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"):
         print(f"warning: building on {platform.system()} {platform.machine()}; FC runs Linux x86_64", file=sys.stderr)
@@ -92,8 +98,11 @@ def main(argv: list[str] | None = None) -> int:
     environ = {**os.environ, "WEBHOOK_SECRET": os.environ.get("WEBHOOK_SECRET", "set-at-deploy-time")}
     for function in load(ROOT / "s.yaml", environ=environ):
         runtime = args.runtime or function.runtime
-        deps = dependencies(args.python or interpreter(runtime), runtime, out)
+        python = args.python or interpreter(runtime)
+        deps = dependencies(python, runtime, out)
         built = package(function.resource, deps, out)
+        if not args.no_compile:
+            compile_package(python, built)
         print(f"{function.resource}: {built} ({runtime}, {size_mb(built):.1f} MB)", flush=True)
     return 0
 

@@ -11,14 +11,16 @@ import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from shared.credentials import RoleCredentials, resolve
 from shared.dms_client import DmsClient, DmsSettings
 from shared.jsonlog import JsonLogger, get_logger
-from shared.mapping import RoleMapping, load_mapping
 from shared.mns import Mns, mns_endpoint
-from shared.pipeline import Provisioner
 from shared.retry import Deadline
+
+if TYPE_CHECKING:
+    from shared.pipeline import Provisioner
 
 
 @dataclass(frozen=True)
@@ -52,12 +54,28 @@ class Instance:
         self._context: object | None = None
         self.function_name = env.get("FC_FUNCTION_NAME", "local")
         self.log: JsonLogger = get_logger("dms-onboarding", function=self.function_name)
-        self.mapping: RoleMapping = load_mapping()
         self.dms = DmsClient(DmsSettings.from_env(env), self.credentials)
         self.mns = Mns(mns_endpoint(env), self.credentials)
-        self.provisioner = Provisioner(
-            self.dms, self.mapping, self.log, self.mns, self.settings.result_topic, self.settings.dms_unit or None
-        )
+        self._provisioner: Provisioner | None = None
+        self._build_lock = threading.Lock()
+
+    @property
+    def provisioner(self) -> Provisioner:
+        """Built on first use: the webhook's enqueue path never needs the role mapping or the pipeline."""
+        with self._build_lock:
+            if self._provisioner is None:
+                from shared.mapping import load_mapping
+                from shared.pipeline import Provisioner
+
+                self._provisioner = Provisioner(
+                    self.dms,
+                    load_mapping(),
+                    self.log,
+                    self.mns,
+                    self.settings.result_topic,
+                    self.settings.dms_unit or None,
+                )
+            return self._provisioner
 
     def bind(self, context: object | None) -> Instance:
         self._context = context
