@@ -133,7 +133,6 @@ class Bench:
         from alibabacloud_dms20250414.client import Client as DataAgentClient
         from alibabacloud_dms_enterprise20181101.client import Client as EnterpriseClient
         from alibabacloud_tea_openapi.models import Config
-        from mns.account import Account
 
         def config(endpoint: str) -> Any:
             return Config(
@@ -145,12 +144,7 @@ class Bench:
                 region_id="cn-hangzhou",
             )
 
-        account = Account(
-            self.env["MNS_ENDPOINT"],
-            self.env["ALIBABA_CLOUD_ACCESS_KEY_ID"],
-            self.env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"],
-            self.env["ALIBABA_CLOUD_SECURITY_TOKEN"],
-        )
+        account = self.account()
         return (
             EnterpriseClient(config(self.env["DMS_ENTERPRISE_ENDPOINT"])),
             DataAgentClient(config(self.env["DMS_ENDPOINT"])),
@@ -175,17 +169,26 @@ class Bench:
         )
         topic.publish_message(TopicMessage(json.dumps({"uid": uid, "status": "provisioned"}), "provisioned"))
 
-    def drain(self, queue: str) -> None:
+    def account(self) -> Any:
         from mns.account import Account
+
+        env = self.env
+        return Account(
+            env["MNS_ENDPOINT"],
+            env["ALIBABA_CLOUD_ACCESS_KEY_ID"],
+            env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"],
+            env["ALIBABA_CLOUD_SECURITY_TOKEN"],
+        )
+
+    def queue(self, name: str) -> Any:
+        q = self.account().get_queue(name)
+        q.set_encoding(False)
+        return q
+
+    def drain(self, queue: str) -> None:
         from mns.mns_exception import MNSServerException
 
-        q = Account(
-            self.env["MNS_ENDPOINT"],
-            self.env["ALIBABA_CLOUD_ACCESS_KEY_ID"],
-            self.env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"],
-            self.env["ALIBABA_CLOUD_SECURITY_TOKEN"],
-        ).get_queue(queue)
-        q.set_encoding(False)
+        q = self.queue(queue)
         while True:
             try:
                 q.batch_delete_message([m.receipt_handle for m in q.batch_receive_message(16, 0)])
@@ -289,18 +292,11 @@ class Bench:
         return figures
 
     def fill_dead_letters(self, count: int) -> None:
-        from mns.account import Account
         from mns.queue import Message
 
         from shared.envelope import dead_letter
 
-        q = Account(
-            self.env["MNS_ENDPOINT"],
-            self.env["ALIBABA_CLOUD_ACCESS_KEY_ID"],
-            self.env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"],
-            self.env["ALIBABA_CLOUD_SECURITY_TOKEN"],
-        ).get_queue(QUEUES["DEAD_LETTER_QUEUE"])
-        q.set_encoding(False)
+        q = self.queue(QUEUES["DEAD_LETTER_QUEUE"])
         for start in range(0, count, 16):
             records = [
                 Message(dead_letter(json.dumps(hr_event(u)), {"status": "failed"}, 0, None, "bench"))
