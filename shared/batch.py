@@ -9,6 +9,7 @@ is idempotent. Messages run concurrently (WORKER_CONCURRENCY, default 8) under t
 from __future__ import annotations
 
 import os
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -78,10 +79,21 @@ def _one(message: QueueMessage, instance: Instance, deadline: Deadline) -> Messa
     return MessageResult(message.message_id, outcome.status, True, True)
 
 
+_pools: dict[int, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    """One pool per instance, kept across invocations: its threads keep their MNS connections alive."""
+    with _pools_lock:
+        pool = _pools.get(workers)
+        if pool is None:
+            pool = _pools[workers] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="worker")
+        return pool
+
+
 def process_batch(messages: Sequence[QueueMessage], instance: Instance, deadline: Deadline) -> dict[str, Any]:
-    workers = min(concurrency(), max(1, len(messages)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="worker") as pool:
-        results = list(pool.map(lambda m: _one(m, instance, deadline), messages))
+    results = list(_pool(concurrency()).map(lambda m: _one(m, instance, deadline), messages))
     report = {
         "messages": len(results),
         "statuses": dict(Counter(r.status for r in results)),
