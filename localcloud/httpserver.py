@@ -14,7 +14,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from localcloud.gateway import Gateway, Reply
-from localcloud.wire import Request, Response
+from localcloud.wire import Request, Response, ServiceError
 
 CONTROL_PREFIX = "/_localcloud/"
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -64,17 +64,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         length_header = self.headers.get("Content-Length", "0") or "0"
+        headers = {name.lower(): value for name, value in self.headers.items()}
         try:
             length = int(length_header)
         except ValueError:
-            self.send_error(400, "Bad Content-Length")
-            return
+            length = -1
         if length < 0 or length > MAX_BODY_BYTES:
-            self.send_error(413, "Request body too large")
-            self.close_connection = True
+            self._refuse(headers, length)
             return
         body = self.rfile.read(length) if length else b""
-        headers = {name.lower(): value for name, value in self.headers.items()}
         request = Request(
             method=self.command,
             target=self.path,
@@ -87,6 +85,18 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             reply = self.server.gateway.process(request)
         self._send(reply)
+
+    def _refuse(self, headers: dict[str, str], length: int) -> None:
+        """A body we will not read, answered in the service's own error format (SDKs cannot parse HTML)."""
+        self.close_connection = True
+        request = Request(self.command, self.path, headers, b"", str(self.client_address[0]))
+        status, message = (
+            (413, f"The request body is over {MAX_BODY_BYTES} bytes.")
+            if length > 0
+            else (400, "The Content-Length header is not a valid length.")
+        )
+        response = self.server.gateway.service.render_error(request, ServiceError(status, "InvalidArgument", message))
+        self._send(Reply(response))
 
     def _send(self, reply: Reply) -> None:
         if reply.drop or reply.response is None:

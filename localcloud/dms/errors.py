@@ -1,150 +1,256 @@
-"""Every error the DMS emulator answers with, in one table.
+"""Every error the DMS emulator answers with, in one table, each row with where it comes from.
 
-Gateway errors (signature, credentials, RAM, routing, throttling) travel as HTTP 4xx/5xx JSON. Business errors
-travel the way `--dms-error-style` says, because the docs show all three forms for "user already exists":
+Two kinds travel differently. Gateway errors (signature, credentials, RAM, routing, throttling) are always
+HTTP 4xx/5xx JSON `{RequestId, HostId, Code, Message, Recommend}`. Business errors travel as the configured
+`dms_error_style` says, because the docs show "user already exists" in all three forms:
 
-- `body` (default): HTTP 200, `{"Success": false, "ErrorCode": "<code>", "ErrorMessage": ...}`;
-- `body-status`: the same with `ErrorCode` set to the HTTP status as a string (the RegisterUser page's sample
-  shows `"ErrorCode": "403"`);
-- `gateway`: the HTTP status with `{"Code": "<code>", "Message": ...}` (the DMS "返回结果" page).
+- `body` (default): HTTP 200 with `{"Success": false, "ErrorCode": "<code>", "ErrorMessage": ...}`;
+- `body-status`: the same with `ErrorCode` set to the row's HTTP status as a string (the RegisterUser page's
+  sample shows `"ErrorCode": "403"` for an existing user);
+- `gateway`: the row's HTTP status with the gateway body (the DMS "返回结果" page shows `Code "UserExisted"`).
 
-`source` says where each row comes from; `assumption:` marks a row the docs do not confirm.
+`source` is a doc URL, or starts with `assumption:` where the docs are silent. Messages and codes may hold
+`{placeholders}` that `DmsError.error()` fills (`Missing{name}`, the offending role).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import Enum
 from typing import Literal
 
 from localcloud.wire import ServiceError
 
 GATEWAY_CODES = "https://developer.aliyun.com/ask/278265"
+STS_CODES = "Function Compute common error table (wire-protocol notes §2.2)"
 DMS_CODES = "https://help.aliyun.com/document_detail/466054.html"
 REGISTER_USER = "https://help.aliyun.com/document_detail/98001.html"
+DMS_RESULTS = "https://help.aliyun.com/document_detail/98007.html"
 ADD_MEMBER = (
     "https://www.alibabacloud.com/help/en/dms/developer-reference/api-dms-2025-04-14-addusertodataagentworkspace"
 )
+TERRAFORM = "terraform-provider-alicloud error constants"
 
 Kind = Literal["gateway", "business"]
 
 
 @dataclass(frozen=True)
-class DmsError:
+class Row:
     code: str
     status: int
     message: str
     kind: Kind
     source: str
 
-    def error(self, message: str | None = None, **extra: object) -> ServiceError:
-        return ServiceError(self.status, self.code, message or self.message, extra={"kind": self.kind, **extra})
+
+class DmsError(Enum):
+    """The table. A member's name is how code raises it; its value is what the wire shows."""
+
+    INCOMPLETE_SIGNATURE = Row(
+        "IncompleteSignature",
+        400,
+        "The request signature does not conform to Aliyun standards: {reason}.",
+        "gateway",
+        f"assumption: code from {TERRAFORM}; status and wording ours",
+    )
+    INVALID_ACCESS_KEY_ID = Row(
+        "InvalidAccessKeyId.NotFound", 404, "Specified access key is not found.", "gateway", GATEWAY_CODES
+    )
+    CONTENT_HASH_MISMATCH = Row(
+        "ContentSHA256NotMatched",
+        400,
+        "The x-acs-content-sha256 header does not match the request body.",
+        "gateway",
+        f"assumption: by analogy with ContentMD5NotMatched in {TERRAFORM}; the V3 gateway's code is not published",
+    )
+    SIGNATURE_DOES_NOT_MATCH = Row(
+        "SignatureDoesNotMatch",
+        400,
+        "Specified signature is not matched with our calculation.",
+        "gateway",
+        f"{GATEWAY_CODES}; the V3 wording is not published, so the V2 one is used without its string to sign",
+    )
+    TIMESTAMP_FORMAT = Row(
+        "InvalidTimeStamp.Format",
+        400,
+        "Specified time stamp or date value is not well formatted.",
+        "gateway",
+        GATEWAY_CODES,
+    )
+    TIMESTAMP_EXPIRED = Row(
+        "InvalidTimeStamp.Expired",
+        400,
+        "Specified time stamp or date value is expired.",
+        "gateway",
+        f"{GATEWAY_CODES} (skew of more than 15 minutes)",
+    )
+    NONCE_USED = Row("SignatureNonceUsed", 400, "Specified signature nonce was used already.", "gateway", GATEWAY_CODES)
+    MISSING_SECURITY_TOKEN = Row(
+        "MissingSecurityToken",
+        400,
+        "SecurityToken is mandatory for this action.",
+        "gateway",
+        f"assumption: code from {TERRAFORM}; status and wording follow Missing{{ParameterName}} of {GATEWAY_CODES}",
+    )
+    SECURITY_TOKEN_EXPIRED = Row(
+        "InvalidSecurityToken.Expired", 400, "Specified SecurityToken is expired.", "gateway", STS_CODES
+    )
+    SECURITY_TOKEN_MISMATCH = Row(
+        "InvalidSecurityToken.MismatchWithAccessKey",
+        400,
+        "Specified SecurityToken mismatch with the AccessKey.",
+        "gateway",
+        STS_CODES,
+    )
+    FORBIDDEN_RAM = Row(
+        "Forbidden.RAM",
+        403,
+        "User not authorized to operate on the specified resource, or this API doesn't support RAM.",
+        "gateway",
+        "https://help.aliyun.com/document_detail/51132.html",
+    )
+    API_NOT_FOUND = Row(
+        "InvalidApi.NotFound",
+        404,
+        "Specified api is not found, please check your url and method.",
+        "gateway",
+        GATEWAY_CODES,
+    )
+    INVALID_VERSION = Row(
+        "InvalidVersion",
+        400,
+        "Specified parameter Version is not valid.",
+        "gateway",
+        "assumption: POP's usual code for a version the product does not offer; not in the DMS tables",
+    )
+    MISSING_PARAMETER = Row("Missing{name}", 400, "{name} is mandatory for this action.", "gateway", GATEWAY_CODES)
+    INVALID_PARAMETER = Row(
+        "InvalidParameter",
+        400,
+        "The parameter {name} is not valid: {reason}.",
+        "gateway",
+        "assumption: POP's generic code for a parameter of the wrong type (wire-protocol notes §2.3 example)",
+    )
+    THROTTLING_USER = Row(
+        "Throttling.User", 400, "Request was denied due to user flow control.", "gateway", GATEWAY_CODES
+    )
+    SERVICE_UNAVAILABLE = Row(
+        "ServiceUnavailable",
+        503,
+        "The request has failed due to a temporary failure of the server.",
+        "gateway",
+        GATEWAY_CODES,
+    )
+    INTERNAL_ERROR = Row(
+        "InternalError",
+        500,
+        "The request processing has failed due to some unknown error, exception or failure.",
+        "gateway",
+        GATEWAY_CODES,
+    )
+
+    USER_EXISTED = Row(
+        "UserExisted",
+        403,
+        "The specified user already exists.",
+        "business",
+        f"{REGISTER_USER}, {DMS_RESULTS} and {DMS_CODES}",
+    )
+    TENANT_NOT_EXIST = Row(
+        "TenantNotExist",
+        404,
+        "The specified tenant does not exist.",
+        "business",
+        f"{DMS_CODES} (code and status); assumption: the wording",
+    )
+    USER_NOT_EXIST = Row(
+        "UserNotExist",
+        404,
+        "The specified user does not exist in the tenant of the workspace.",
+        "business",
+        f"{DMS_CODES} (code and status); assumption: that AddUserToDataAgentWorkspace answers it for a member who"
+        " is not a registered DMS user of the workspace's tenant, and the wording",
+    )
+    NO_PERMISSION = Row(
+        "NoPermission",
+        403,
+        "The current user does not have permission to perform this operation.",
+        "business",
+        f"{DMS_CODES} (code and status); assumption: the wording; the emulator does not model DMS administrators,"
+        " so only a fault rule produces it",
+    )
+    INVALID_ROLE = Row(
+        "InvalidRoleName",
+        400,
+        "The specified role name {role} is not valid; use USER, DBA, ADMIN or SECURITY_ADMIN.",
+        "business",
+        f"assumption: {REGISTER_USER} lists the four roles but not the error for another one",
+    )
+    INVALID_UID = Row(
+        "InvalidUid",
+        400,
+        "The specified Uid {uid} is not valid: it must be the digits of an Alibaba Cloud account UID.",
+        "business",
+        f"assumption: {REGISTER_USER} shows digit UIDs only and no error for others",
+    )
+    DA_INVALID_PARAMETER = Row(
+        "DMS-DA-40114", 400, "Specified parameter is not valid: {reason}.", "business", f"{ADD_MEMBER} (code)"
+    )
+    DA_WORKSPACE_NOT_FOUND = Row(
+        "DMS-DA-40411",
+        404,
+        "The specified workspace {workspace} does not exist.",
+        "business",
+        "assumption: DMS-DA-40411 exists (GetDataAgentTaskModelUsage SDK docs, message UnknownError); its use for"
+        " a missing workspace follows the DMS-DA-<status><nn> pattern",
+    )
+    DA_MEMBER_EXISTS = Row(
+        "DMS-DA-40901",
+        409,
+        "The user is already a member of the workspace, with role {role}.",
+        "business",
+        "assumption: the DMS-DA-<status><nn> pattern; the real answer to a repeated add is not published",
+    )
+
+    @property
+    def code(self) -> str:
+        return self.value.code
+
+    @property
+    def status(self) -> int:
+        return self.value.status
+
+    @property
+    def message(self) -> str:
+        return self.value.message
+
+    @property
+    def kind(self) -> Kind:
+        return self.value.kind
+
+    def error(self, *, detail: Mapping[str, object] | None = None, **fields: str) -> ServiceError:
+        """The exception to raise; `fields` fill the placeholders, `detail` rides along (AccessDeniedDetail)."""
+        extra: dict[str, object] = {"kind": self.kind}
+        if detail is not None:
+            extra["access_denied_detail"] = dict(detail)
+        return ServiceError(self.status, self.code.format(**fields), self.message.format(**fields), extra=extra)
 
 
-def gateway(code: str, status: int, message: str, source: str = GATEWAY_CODES) -> DmsError:
-    return DmsError(code, status, message, "gateway", source)
+_BY_CODE = {member.code: member for member in DmsError if "{" not in member.code}
 
 
-def business(code: str, status: int, message: str, source: str) -> DmsError:
-    return DmsError(code, status, message, "business", source)
+def lookup(code: str) -> DmsError | None:
+    """The row for a code, so that a fault rule naming a business code is answered in the business style."""
+    return _BY_CODE.get(code)
 
 
-SIGNATURE_DOES_NOT_MATCH = gateway(
-    "SignatureDoesNotMatch", 400, "Specified signature is not matched with our calculation."
-)
-INCOMPLETE_SIGNATURE = gateway(
-    "IncompleteSignature",
-    400,
-    "The request signature does not conform to Aliyun standards.",
-    "assumption: code from terraform-provider-alicloud's error constants; wording and status ours",
-)
-INVALID_ACCESS_KEY_ID = gateway("InvalidAccessKeyId.NotFound", 404, "Specified access key is not found.")
-MISSING_SECURITY_TOKEN = gateway(
-    "MissingSecurityToken",
-    400,
-    "SecurityToken is mandatory for this action.",
-    "assumption: code from terraform-provider-alicloud's error constants; wording and status ours",
-)
-SECURITY_TOKEN_EXPIRED = gateway("InvalidSecurityToken.Expired", 400, "Specified SecurityToken is expired.")
-SECURITY_TOKEN_MISMATCH = gateway(
-    "InvalidSecurityToken.MismatchWithAccessKey", 400, "Specified SecurityToken mismatch with the AccessKey."
-)
-TIMESTAMP_FORMAT = gateway("InvalidTimeStamp.Format", 400, "Specified time stamp or date value is not well formatted.")
-TIMESTAMP_EXPIRED = gateway("InvalidTimeStamp.Expired", 400, "Specified time stamp or date value is expired.")
-NONCE_USED = gateway("SignatureNonceUsed", 400, "Specified signature nonce was used already.")
-CONTENT_HASH_MISMATCH = gateway(
-    "ContentSHA256NotMatched",
-    400,
-    "The x-acs-content-sha256 header does not match the request body.",
-    "assumption: the gateway's code for this is not published",
-)
-FORBIDDEN_RAM = gateway(
-    "Forbidden.RAM",
-    403,
-    "User not authorized to operate on the specified resource, or this API doesn't support RAM.",
-    "https://help.aliyun.com/document_detail/51132.html",
-)
-API_NOT_FOUND = gateway("InvalidApi.NotFound", 404, "Specified api is not found, please check your url and method.")
-INVALID_VERSION = gateway(
-    "InvalidVersion",
-    400,
-    "Specified parameter Version is not valid.",
-    "assumption: POP's usual code for an unknown version; not in the DMS tables",
-)
-INVALID_PARAMETER = gateway(
-    "InvalidParameter",
-    400,
-    "The parameter {name} is not valid: {reason}.",
-    "assumption: POP's generic code for a parameter of the wrong type",
-)
-THROTTLING_USER = gateway("Throttling.User", 400, "Request was denied due to user flow control.")
-SERVICE_UNAVAILABLE = gateway(
-    "ServiceUnavailable", 503, "The request has failed due to a temporary failure of the server."
-)
-INTERNAL_ERROR = gateway(
-    "InternalError", 500, "The request processing has failed due to some unknown error, exception or failure."
-)
-
-USER_EXISTED = business("UserExisted", 403, "The specified user already exists.", f"{REGISTER_USER} and {DMS_CODES}")
-TENANT_NOT_EXIST = business("TenantNotExist", 404, "The specified tenant does not exist.", DMS_CODES)
-USER_NOT_EXIST = business(
-    "UserNotExist",
-    404,
-    "The specified user does not exist.",
-    f"{DMS_CODES}; assumption: a workspace member must first be a registered DMS user",
-)
-INVALID_ROLE = business(
-    "InvalidRoleName",
-    400,
-    "The specified role name {role} is not valid; use USER, DBA, ADMIN or SECURITY_ADMIN.",
-    "assumption: RegisterUser documents the four roles, not the error for others",
-)
-INVALID_UID = business(
-    "InvalidUid",
-    400,
-    "The specified Uid is not valid: it must be the digits of an Alibaba Cloud account UID.",
-    "assumption: the docs show digit UIDs only",
-)
-DA_INVALID_PARAMETER = business("DMS-DA-40114", 400, "Specified parameter is not valid.", ADD_MEMBER)
-DA_WORKSPACE_NOT_FOUND = business(
-    "DMS-DA-40411",
-    404,
-    "The specified workspace does not exist.",
-    "assumption: follows the DMS-DA-<status><nn> pattern of DMS-DA-40114 and DMS-DA-40411 in the SDK docs",
-)
-DA_MEMBER_EXISTS = business(
-    "DMS-DA-40901",
-    409,
-    "The user is already a member of the workspace.",
-    "assumption: follows the DMS-DA-<status><nn> pattern; the real answer to a repeated add is not published",
-)
-
-ALL: tuple[DmsError, ...] = tuple(v for v in list(globals().values()) if isinstance(v, DmsError))
-
-
-def missing(name: str) -> ServiceError:
-    """`Missing{ParameterName}`, as the gateway names it."""
-    return ServiceError(400, f"Missing{name}", f"{name} is mandatory for this action.", extra={"kind": "gateway"})
-
-
-def invalid_parameter(name: str, reason: str) -> ServiceError:
-    return INVALID_PARAMETER.error(INVALID_PARAMETER.message.format(name=name, reason=reason))
+def kind_of(error: ServiceError) -> Kind:
+    """Errors the emulator raised say their kind; injected ones are classified by their code."""
+    kind = error.extra.get("kind")
+    if kind == "business":
+        return "business"
+    if kind == "gateway":
+        return "gateway"
+    row = lookup(error.code)
+    return row.kind if row is not None else "gateway"

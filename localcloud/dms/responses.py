@@ -7,14 +7,19 @@ status >= 400, so business errors in the `body` styles are HTTP 200 and gateway 
 from __future__ import annotations
 
 import json
+import re
 import uuid
+from collections.abc import Callable
 
-from localcloud.credentials import CredentialStore
-from localcloud.dms import errors, signature, urls
+from localcloud.config import DMS_ERROR_STYLES
+from localcloud.credentials import Credential, CredentialStore
+from localcloud.dms import signature, urls
+from localcloud.dms.errors import DmsError, kind_of
 from localcloud.dms.models import DmsBackend, mask_mobile
 from localcloud.wire import Operation, Request, Response, ServiceError
 
-PRODUCTS = {"dms-enterprise": "dms-enterprise", "dms": "dms"}
+CONTENT_TYPE = "application/json;charset=utf-8"
+INTEGER = re.compile(r"-?[0-9]{1,18}")
 
 
 class DmsService:
@@ -23,11 +28,18 @@ class DmsService:
     ) -> None:
         if product not in urls.ROUTES:
             raise ValueError(f"product: must be one of {', '.join(urls.ROUTES)}")
+        if error_style not in DMS_ERROR_STYLES:
+            raise ValueError(f"error_style: must be one of {', '.join(DMS_ERROR_STYLES)}")
         self.name = product
         self.backend = backend
         self.credentials = credentials
         self.error_style = error_style
+        """Read on every error, so a test may switch it on a running service (and must put it back)."""
         self._nonces = signature.NonceBook()
+        self._handlers: dict[str, Callable[[Request], Response]] = {
+            "register_user": self._register_user,
+            "add_user_to_data_agent_workspace": self._add_user_to_data_agent_workspace,
+        }
 
     # Service protocol
 
@@ -36,60 +48,48 @@ class DmsService:
         params = request.form_query()
         if params.get("Mobile"):
             params["Mobile"] = mask_mobile(params["Mobile"])
-        handler = getattr(self, "_" + handler_name)
-        return Operation(action=action, handler=handler, params=params)
+        return Operation(action=action, handler=self._handlers[handler_name], params=params)
 
     def authenticate(self, request: Request, operation: Operation) -> str:
         credential = signature.verify(request, self.credentials, self._nonces)
         ram_action = f"dms:{operation.action}"
         if not credential.permits(ram_action):
-            raise errors.FORBIDDEN_RAM.error(
-                access_denied_detail={
-                    "AuthAction": ram_action,
-                    "AuthPrincipalType": "AssumedRoleUser" if credential.security_token else "SubUser",
-                    "AuthPrincipalDisplayName": credential.access_key_id,
-                    "NoPermissionType": "ImplicitDeny",
-                    "PolicyType": "AccountLevelIdentityBasedPolicy",
-                }
-            )
+            raise DmsError.FORBIDDEN_RAM.error(detail=_access_denied_detail(credential, ram_action))
         return credential.access_key_id
 
     def render_error(self, request: Request, error: ServiceError) -> Response:
-        request_id = self._request_id()
-        if error.extra.get("kind") == "business" and self.error_style != "gateway":
+        request_id = _new_request_id()
+        if kind_of(error) == "business" and self.error_style != "gateway":
             code = str(error.status) if self.error_style == "body-status" else error.code
-            return self._json(
-                200, {"RequestId": request_id, "Success": False, "ErrorCode": code, "ErrorMessage": error.message}
-            )
-        body: dict[str, object] = {
+            body: dict[str, object] = {
+                "RequestId": request_id,
+                "Success": False,
+                "ErrorCode": code,
+                "ErrorMessage": error.message,
+            }
+            return _json(200, body)
+        body = {
             "RequestId": request_id,
             "HostId": request.header("host") or f"{self.name}.aliyuncs.com",
             "Code": error.code,
             "Message": error.message,
             "Recommend": (
-                f"https://api.aliyun.com/troubleshoot?q={error.code}&product={PRODUCTS[self.name]}"
-                f"&requestId={request_id}"
+                f"https://api.aliyun.com/troubleshoot?q={error.code}&product={self.name}&requestId={request_id}"
             ),
         }
         if "access_denied_detail" in error.extra:
             body["AccessDeniedDetail"] = error.extra["access_denied_detail"]
         headers = {"x-acs-retry-after": str(error.retry_after)} if error.retry_after else {}
-        return self._json(error.status, body, headers)
+        return _json(error.status, body, headers)
 
     def request_id(self, response: Response) -> str:
+        try:
+            body = json.loads(response.body)
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and isinstance(body.get("RequestId"), str):
+            return str(body["RequestId"])
         return response.headers.get("x-acs-request-id", "")
-
-    # Helpers
-
-    @staticmethod
-    def _request_id() -> str:
-        return str(uuid.uuid4()).upper()
-
-    def _json(self, status: int, body: dict[str, object], headers: dict[str, str] | None = None) -> Response:
-        request_id = str(body.get("RequestId", ""))
-        out = {"Content-Type": "application/json;charset=utf-8", "x-acs-request-id": request_id}
-        out.update(headers or {})
-        return Response(status, json.dumps(body, ensure_ascii=False).encode("utf-8"), out)
 
     # Operations
 
@@ -97,21 +97,43 @@ class DmsService:
         query = request.form_query()
         uid = query.get("Uid", "")
         if not uid:
-            raise errors.missing("Uid")
+            raise DmsError.MISSING_PARAMETER.error(name="Uid")
         tid: int | None = None
         if query.get("Tid"):
-            try:
-                tid = int(query["Tid"])
-            except ValueError:
-                raise errors.invalid_parameter("Tid", "it must be an integer") from None
+            if not INTEGER.fullmatch(query["Tid"]):
+                raise DmsError.INVALID_PARAMETER.error(name="Tid", reason=f"{query['Tid']!r} is not an integer")
+            tid = int(query["Tid"])
         self.backend.register_user(
             tid, uid, query.get("UserNick", ""), query.get("RoleNames", ""), query.get("Mobile", "")
         )
-        return self._json(200, {"RequestId": self._request_id(), "Success": True})
+        return _json(200, {"RequestId": _new_request_id(), "Success": True})
 
     def _add_user_to_data_agent_workspace(self, request: Request) -> Response:
         query = request.form_query()
-        member = self.backend.add_workspace_member(
+        data = self.backend.add_workspace_member(
             query.get("WorkspaceId", ""), query.get("MemberId", ""), query.get("RoleName", ""), query.get("DMSUnit", "")
         )
-        return self._json(200, {"RequestId": self._request_id(), "Success": True, "Data": member.data()})
+        return _json(200, {"RequestId": _new_request_id(), "Success": True, "Data": data})
+
+
+def _new_request_id() -> str:
+    return str(uuid.uuid4()).upper()
+
+
+def _access_denied_detail(credential: Credential, ram_action: str) -> dict[str, object]:
+    """The fields a real Forbidden.RAM carries, so a client can log which action its policy lacks."""
+    return {
+        "AuthAction": ram_action,
+        "AuthPrincipalType": "AssumedRoleUser" if credential.security_token else "SubUser",
+        "AuthPrincipalDisplayName": credential.access_key_id,
+        "AuthPrincipalOwnerId": credential.account_id,
+        "NoPermissionType": "ImplicitDeny",
+        "PolicyType": "AccountLevelIdentityBasedPolicy",
+        "EncodedDiagnosticMessage": "",
+    }
+
+
+def _json(status: int, body: dict[str, object], headers: dict[str, str] | None = None) -> Response:
+    out = {"Content-Type": CONTENT_TYPE, "x-acs-request-id": str(body["RequestId"])}
+    out.update(headers or {})
+    return Response(status, json.dumps(body, ensure_ascii=False).encode("utf-8"), out)

@@ -1,8 +1,13 @@
-"""ACS3-HMAC-SHA256 verification, as the tea-openapi SDK signs (wire-protocol notes §3).
+"""ACS3-HMAC-SHA256 verification of requests signed by tea-openapi (wire-protocol notes §3.3).
 
-Two quirks decide whether real SDK requests verify: the request line writes spaces as `+` while the signature
-used `%20`, so the query is decoded and re-encoded before hashing; and the SDK signs whatever headers it held
-(`accept`, `user-agent` ...), so the canonical headers are rebuilt from the names the request says it signed.
+Two quirks decide whether real SDK requests verify: the request line writes a space as `+` while the signature
+used `%20`, so the query is form-decoded and re-encoded before hashing; and the SDK signs every header it held
+(`accept`, `user-agent` ...), so canonical headers are rebuilt from the names the request says it signed.
+
+Beyond the notes, and marked as assumptions in errors.py: the headers that carry the request's meaning
+(`host`, action, version, date, nonce, payload hash, any other `x-acs-*`, `content-type`) must be among the
+signed ones, otherwise a replayed or edited request could pass; and a token sent with a permanent AccessKey is
+refused rather than ignored, so that a client holding stale STS settings finds out locally.
 """
 
 from __future__ import annotations
@@ -12,22 +17,33 @@ import hmac
 import threading
 import time
 from calendar import timegm
+from collections import OrderedDict
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote
 
 from localcloud.credentials import Credential, CredentialStore
-from localcloud.dms import errors
+from localcloud.dms.errors import DmsError
 from localcloud.wire import Request
 
 ALGORITHM = "ACS3-HMAC-SHA256"
 MAX_SKEW_SECONDS = 15 * 60
+MUST_SIGN = ("host", "x-acs-action", "x-acs-version", "x-acs-date", "x-acs-signature-nonce", "x-acs-content-sha256")
+
+
+@dataclass(frozen=True)
+class Authorization:
+    access_key_id: str
+    signed_headers: tuple[str, ...]
+    signature: str
 
 
 def canonical_query(raw_query: str) -> str:
+    """Decode as a form (`+` is a space), then encode as the signer did: only `A-Za-z0-9-_.~` stay bare."""
     pairs = sorted(parse_qsl(raw_query, keep_blank_values=True))
     return "&".join(f"{key}={quote(value, safe='~')}" for key, value in pairs)
 
 
-def canonical_request(request: Request, signed_headers: list[str], payload_hash: str) -> str:
+def canonical_request(request: Request, signed_headers: tuple[str, ...], payload_hash: str) -> str:
     headers = "".join(f"{name}:{request.header(name).strip()}\n" for name in signed_headers)
     return "\n".join(
         [
@@ -41,81 +57,116 @@ def canonical_request(request: Request, signed_headers: list[str], payload_hash:
     )
 
 
-def signature(secret: str, canonical: str) -> str:
+def sign(secret: str, canonical: str) -> str:
     string_to_sign = f"{ALGORITHM}\n{hashlib.sha256(canonical.encode('utf-8')).hexdigest()}"
     return hmac.new(secret.encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def parse_authorization(value: str) -> tuple[str, list[str], str]:
-    """(AccessKey id, signed header names, signature) or IncompleteSignature."""
-    scheme, _, rest = value.partition(" ")
+def parse_authorization(value: str) -> Authorization:
+    scheme, _, rest = value.strip().partition(" ")
     if scheme != ALGORITHM:
-        raise errors.INCOMPLETE_SIGNATURE.error()
+        raise DmsError.INCOMPLETE_SIGNATURE.error(reason=f"the scheme must be {ALGORITHM}")
     parts: dict[str, str] = {}
     for item in rest.split(","):
         key, sep, val = item.strip().partition("=")
         if sep:
-            parts[key] = val
-    credential, names, sig = parts.get("Credential"), parts.get("SignedHeaders"), parts.get("Signature")
-    if not credential or not names or not sig:
-        raise errors.INCOMPLETE_SIGNATURE.error()
-    return credential, [n.strip().lower() for n in names.split(";") if n.strip()], sig
+            parts[key] = val.strip()
+    access_key_id, names, signature = parts.get("Credential"), parts.get("SignedHeaders"), parts.get("Signature")
+    if not access_key_id or not names or not signature:
+        raise DmsError.INCOMPLETE_SIGNATURE.error(reason="Credential, SignedHeaders and Signature are all required")
+    signed = tuple(n.strip().lower() for n in names.split(";") if n.strip())
+    return Authorization(access_key_id, signed, signature)
+
+
+def _require_signed(request: Request, signed: tuple[str, ...]) -> None:
+    carried = [name for name in request.headers if name.startswith("x-acs-") or name == "content-type"]
+    for name in (*MUST_SIGN, *carried):
+        if name not in signed:
+            raise DmsError.INCOMPLETE_SIGNATURE.error(reason=f"the header {name} must be signed")
 
 
 class NonceBook:
-    """Nonces seen in the last 15 minutes; a replayed request is refused even with a valid signature."""
+    """Nonces seen within the skew window; a replayed request is refused even though its signature is valid.
 
-    def __init__(self) -> None:
+    Bounded twice: entries leave after 15 minutes, and past `capacity` the oldest go first, so a benchmark
+    cannot grow the emulator without limit (a replay of an evicted nonce then passes, which tests never need).
+    """
+
+    def __init__(self, capacity: int = 100_000) -> None:
         self._lock = threading.Lock()
-        self._seen: dict[str, float] = {}
-        self._next_prune = 0.0
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._capacity = capacity
 
     def use(self, nonce: str, now: float) -> bool:
         with self._lock:
-            if now >= self._next_prune:
-                self._seen = {n: t for n, t in self._seen.items() if t > now}
-                self._next_prune = now + 60
-            if self._seen.get(nonce, 0) > now:
+            while self._seen:
+                oldest, expires = next(iter(self._seen.items()))
+                if expires > now:
+                    break
+                del self._seen[oldest]
+            if nonce in self._seen:
                 return False
+            while len(self._seen) >= self._capacity:
+                self._seen.popitem(last=False)
             self._seen[nonce] = now + MAX_SKEW_SECONDS
             return True
 
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._seen)
+
 
 def _check_date(value: str, now: float) -> None:
+    """Against the real clock, not the emulator's: moving service time forward must not break signing."""
     try:
         sent = timegm(time.strptime(value, "%Y-%m-%dT%H:%M:%SZ"))
     except ValueError:
-        raise errors.TIMESTAMP_FORMAT.error() from None
+        raise DmsError.TIMESTAMP_FORMAT.error() from None
     if abs(now - sent) > MAX_SKEW_SECONDS:
-        raise errors.TIMESTAMP_EXPIRED.error()
+        raise DmsError.TIMESTAMP_EXPIRED.error()
+
+
+def _check_token(request: Request, credential: Credential) -> None:
+    token = request.header("x-acs-security-token")
+    if not credential.security_token:
+        if token:
+            raise DmsError.SECURITY_TOKEN_MISMATCH.error()
+        return
+    if not token:
+        raise DmsError.MISSING_SECURITY_TOKEN.error()
+    if not hmac.compare_digest(token.encode("utf-8"), credential.security_token.encode("utf-8")):
+        raise DmsError.SECURITY_TOKEN_MISMATCH.error()
+    if credential.expired:
+        raise DmsError.SECURITY_TOKEN_EXPIRED.error()
 
 
 def verify(request: Request, credentials: CredentialStore, nonces: NonceBook) -> Credential:
-    """The calling credential, or the gateway error the real service would give."""
-    authorization = request.header("authorization")
-    if not authorization:
-        raise errors.INCOMPLETE_SIGNATURE.error("The Authorization header is missing.")
-    access_key_id, signed_headers, sent_signature = parse_authorization(authorization)
-    credential = credentials.get(access_key_id)
+    """The calling credential, or the gateway error the real service would give, checked in §3.3's order."""
+    header = request.header("authorization")
+    if not header:
+        raise DmsError.INCOMPLETE_SIGNATURE.error(reason="the Authorization header is missing")
+    authorization = parse_authorization(header)
+    _require_signed(request, authorization.signed_headers)
+    credential = credentials.get(authorization.access_key_id)
     if credential is None:
-        raise errors.INVALID_ACCESS_KEY_ID.error()
+        raise DmsError.INVALID_ACCESS_KEY_ID.error()
+    named = request.header("x-acs-accesskey-id")
+    if named and named != authorization.access_key_id:
+        raise DmsError.INCOMPLETE_SIGNATURE.error(reason="x-acs-accesskey-id is not the AccessKey of the Credential")
     payload_hash = hashlib.sha256(request.body).hexdigest()
-    if request.header("x-acs-content-sha256") != payload_hash:
-        raise errors.CONTENT_HASH_MISMATCH.error()
-    expected = signature(credential.access_key_secret, canonical_request(request, signed_headers, payload_hash))
-    if not hmac.compare_digest(expected.encode("ascii"), sent_signature.encode("ascii", "replace")):
-        raise errors.SIGNATURE_DOES_NOT_MATCH.error()
+    if not hmac.compare_digest(request.header("x-acs-content-sha256").encode("utf-8"), payload_hash.encode()):
+        raise DmsError.CONTENT_HASH_MISMATCH.error()
+    expected = sign(
+        credential.access_key_secret, canonical_request(request, authorization.signed_headers, payload_hash)
+    )
+    if not hmac.compare_digest(expected.encode("ascii"), authorization.signature.encode("utf-8")):
+        raise DmsError.SIGNATURE_DOES_NOT_MATCH.error()
     now = time.time()
     _check_date(request.header("x-acs-date"), now)
-    if credential.security_token:
-        token = request.header("x-acs-security-token")
-        if not token:
-            raise errors.MISSING_SECURITY_TOKEN.error()
-        if not hmac.compare_digest(token.encode(), credential.security_token.encode()):
-            raise errors.SECURITY_TOKEN_MISMATCH.error()
-        if credential.expired:
-            raise errors.SECURITY_TOKEN_EXPIRED.error()
+    _check_token(request, credential)
     nonce = request.header("x-acs-signature-nonce")
-    if nonce and not nonces.use(nonce, now):
-        raise errors.NONCE_USED.error()
+    if not nonce:
+        raise DmsError.MISSING_PARAMETER.error(name="SignatureNonce")
+    if not nonces.use(nonce, now):
+        raise DmsError.NONCE_USED.error()
     return credential

@@ -1,30 +1,36 @@
-"""Which actions each DMS product answers, per API version: the gateway routes on x-acs-action/x-acs-version."""
+"""Which actions each DMS product answers, per API version.
+
+RPC-style V3 requests carry the action and version in `x-acs-action` / `x-acs-version` headers and always
+target `/`, so routing is a table lookup rather than path matching. A version the product does not offer is
+told apart from an action it does not have, as a client pointed at the wrong product needs to know which.
+"""
 
 from __future__ import annotations
 
-from localcloud.dms import errors
+from localcloud.dms.errors import DmsError
 from localcloud.wire import Request
 
 ROUTES: dict[str, dict[str, dict[str, str]]] = {
     "dms-enterprise": {"2018-11-01": {"RegisterUser": "register_user"}},
     "dms": {"2025-04-14": {"AddUserToDataAgentWorkspace": "add_user_to_data_agent_workspace"}},
 }
+METHODS = ("GET", "POST")
 
 
 def route(product: str, request: Request) -> tuple[str, str]:
-    """(action, handler name) or the gateway error for an unknown action or version."""
+    """(action, handler name), or the gateway error for a request this product cannot serve."""
+    if request.path != "/" or request.method not in METHODS:
+        raise DmsError.API_NOT_FOUND.error()
     action = request.header("x-acs-action")
     version = request.header("x-acs-version")
-    if request.path != "/" or request.method not in ("GET", "POST"):
-        raise errors.API_NOT_FOUND.error()
     if not action:
-        raise errors.missing("Action")
+        raise DmsError.MISSING_PARAMETER.error(name="Action")
     if not version:
-        raise errors.missing("Version")
-    versions = ROUTES[product]
-    if version not in versions:
-        raise errors.INVALID_VERSION.error()
-    handler = versions[version].get(action)
+        raise DmsError.MISSING_PARAMETER.error(name="Version")
+    actions = ROUTES[product].get(version)
+    if actions is None:
+        raise DmsError.INVALID_VERSION.error()
+    handler = actions.get(action)
     if handler is None:
-        raise errors.API_NOT_FOUND.error()
+        raise DmsError.API_NOT_FOUND.error()
     return action, handler

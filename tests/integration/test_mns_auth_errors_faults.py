@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 
 import pytest
@@ -172,3 +173,15 @@ def test_probability_zero_never_fires(cloud: LocalCloud) -> None:
     for i in range(20):
         send(q, f"m{i}")
     assert q.get_attributes().active_messages == 20
+
+
+def test_oversized_body_is_refused_in_the_mns_error_format(cloud: LocalCloud) -> None:
+    """Refused before it is read, and in XML the SDK can parse, not the HTTP server's HTML error page."""
+    host, port = cloud.mns_endpoint.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(b"POST /queues/q1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 413")
+    assert b"<Code>InvalidArgument</Code>" in answer
