@@ -74,6 +74,16 @@ def cloudevents(events: list[dict[str, Any]]) -> bytes:
     ).encode()
 
 
+def deployed_environment() -> dict[str, str]:
+    """The worker's environment as s.yaml sets it, so the product runs configured as it is deployed."""
+    from localcloud.fc.spec import load
+
+    worker = next(
+        f for f in load(ROOT / "s.yaml", environ={**os.environ, "WEBHOOK_SECRET": SECRET}) if f.resource == "worker"
+    )
+    return {k: str(v) for k, v in worker.environment.items() if k != "PYTHONPATH"}
+
+
 class Bench:
     def __init__(self, env: dict[str, str], scale: dict[str, int]) -> None:
         self.scale = scale
@@ -81,6 +91,7 @@ class Bench:
         self.control.seed(json.loads((ROOT / "deploy" / "local-seed.json").read_text()))
         self.cloud_env = env
         self.env = {
+            **deployed_environment(),
             **{k: v for k, v in env.items() if not k.startswith("LOCALCLOUD_")},
             **QUEUES,
             "RESULT_TOPIC": "hr-results",

@@ -93,7 +93,11 @@ def _pool(workers: int) -> ThreadPoolExecutor:
 
 
 def process_batch(messages: Sequence[QueueMessage], instance: Instance, deadline: Deadline) -> dict[str, Any]:
-    results = list(_pool(concurrency()).map(lambda m: _one(m, instance, deadline), messages))
+    workers = concurrency()
+    if workers == 1 or len(messages) == 1:
+        results = [_one(message, instance, deadline) for message in messages]
+    else:
+        results = list(_pool(workers).map(lambda m: _one(m, instance, deadline), messages))
     report = {
         "messages": len(results),
         "statuses": dict(Counter(r.status for r in results)),

@@ -20,7 +20,6 @@ Choices a sender must know:
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
@@ -99,6 +98,8 @@ _INVISIBLE = frozenset({"Cc", "Cf"})
 
 
 def _visible(text: str) -> str:
+    if text.isprintable():  # the usual case, decided in C: no control or format characters to drop
+        return text.strip()
     return "".join(ch for ch in text if unicodedata.category(ch) not in _INVISIBLE).strip()
 
 
@@ -285,6 +286,8 @@ def schema_text() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import argparse  # only the command line needs it; a cold function should not pay for it
+
     parser = argparse.ArgumentParser(prog="python -m shared.contract", description="The HR event contract.")
     parser.add_argument(
         "--export-schema",

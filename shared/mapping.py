@@ -41,7 +41,6 @@ Dry run, no network: `python -m shared.mapping EVENT.json [--mapping PATH]` prin
 
 from __future__ import annotations
 
-import argparse
 import functools
 import json
 import os
@@ -96,8 +95,12 @@ def _version_one(value: object) -> object:
     raise PydanticCustomError("own_version", "must be 1, the only mapping format this code reads")
 
 
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
 def _fold(text: str) -> str:
-    return " ".join(text.split()).casefold()
+    return _collapse(text).casefold()
 
 
 @functools.lru_cache(maxsize=256)
@@ -144,22 +147,32 @@ class Match(_Strict):
             )
         return self
 
+    @functools.cached_property
+    def folded(self) -> tuple[frozenset[str] | None, tuple[str, ...] | None, tuple[str, ...] | None]:
+        """The conditions' texts folded once per loaded mapping rather than once per event."""
+        return (
+            None if self.department is None else frozenset(_fold(name) for name in self.department),
+            None if self.department_prefix is None else tuple(_fold(prefix) for prefix in self.department_prefix),
+            None if self.title_contains is None else tuple(_fold(part) for part in self.title_contains),
+        )
+
     def matches(self, employee: Employee) -> bool:
-        department = _fold(employee.department) if employee.department else None
-        title = _fold(employee.title) if employee.title else None
-        if self.department is not None and department not in {_fold(name) for name in self.department}:
+        title = _collapse(employee.title) if employee.title else None
+        return self.matches_folded(_fold(employee.department) if employee.department else None, title)
+
+    def matches_folded(self, department: str | None, title: str | None) -> bool:
+        """`department` folded and `title` collapsed by the caller, so many rules prepare an event once."""
+        names, prefixes, parts = self.folded
+        if names is not None and department not in names:
             return False
-        if self.department_prefix is not None and not (
-            department and any(department.startswith(_fold(prefix)) for prefix in self.department_prefix)
-        ):
+        if prefixes is not None and not (department and department.startswith(prefixes)):
             return False
-        if self.title_contains is not None and not (
-            title and any(_fold(part) in title for part in self.title_contains)
-        ):
+        folded_title = title.casefold() if title else None
+        if parts is not None and not (folded_title and any(part in folded_title for part in parts)):
             return False
         if self.title_regex is None:
             return True
-        return bool(employee.title and _regex(self.title_regex).search(" ".join(employee.title.split())))
+        return bool(title and _regex(self.title_regex).search(title))
 
 
 class WorkspaceGrant(_Strict):
@@ -212,7 +225,9 @@ class RoleMapping(_Strict):
         return rules
 
     def rule_for(self, employee: Employee) -> Rule | None:
-        return next((rule for rule in self.rules if rule.match.matches(employee)), None)
+        department = _fold(employee.department) if employee.department else None
+        title = _collapse(employee.title) if employee.title else None
+        return next((rule for rule in self.rules if rule.match.matches_folded(department, title)), None)
 
 
 class MappingError(Exception):
@@ -261,8 +276,11 @@ class Plan(BaseModel):
         return ",".join(self.roles)
 
 
+_NO_SETTINGS = DmsSettings()
+
+
 def resolve_plan(event: HrEvent, mapping: RoleMapping) -> Plan:
-    explicit = event.employee.dms or DmsSettings()
+    explicit = event.employee.dms or _NO_SETTINGS
     rule = mapping.rule_for(event.employee)
 
     def mapped(name: str) -> tuple[Any, str]:
@@ -308,7 +326,8 @@ def resolve_plan(event: HrEvent, mapping: RoleMapping) -> Plan:
     else:
         sources["dms_unit"] = "default"
 
-    return Plan(
+    # Every value comes from an event or a mapping that were validated already, so nothing is validated twice.
+    return Plan.model_construct(
         tenant_id=tenant_id,
         roles=roles,
         workspace_id=workspace_id,
@@ -320,6 +339,8 @@ def resolve_plan(event: HrEvent, mapping: RoleMapping) -> Plan:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import argparse  # only the command line needs it; a cold function should not pay for it
+
     parser = argparse.ArgumentParser(
         prog="python -m shared.mapping", description="Dry run: the DMS plan for one HR event, without calling DMS."
     )

@@ -4,6 +4,7 @@ HR admins read these in webhook answers and dead-letter records, so the wording 
 problem is listed at once, and no reason repeats the input: pydantic echoes values, and a value may be a mobile.
 Validators that need their own wording raise `PydanticCustomError` with a type starting with `own_`; their
 message is used as is. Everything else is worded here, from the error type and its constraints.
+Pydantic is imported only for type checking: the webhook's fast path uses `load_json` without it.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-from pydantic_core import ErrorDetails
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+    from pydantic_core import ErrorDetails
 
 OWN_ERROR_PREFIX = "own_"
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from shared.credentials import RoleCredentials, resolve
-from shared.dms_client import DmsClient, DmsSettings
 from shared.jsonlog import JsonLogger, get_logger
 from shared.mns import Mns, mns_endpoint
 from shared.retry import Deadline
 
 if TYPE_CHECKING:
+    from shared.dms_client import DmsClient
     from shared.pipeline import Provisioner
 
 
@@ -50,18 +50,29 @@ class Settings:
 class Instance:
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         env = dict(os.environ if environ is None else environ)
+        self._env = env
         self.settings = Settings.from_env(env)
         self._context: object | None = None
         self.function_name = env.get("FC_FUNCTION_NAME", "local")
         self.log: JsonLogger = get_logger("dms-onboarding", function=self.function_name)
-        self.dms = DmsClient(DmsSettings.from_env(env), self.credentials)
         self.mns = Mns(mns_endpoint(env), self.credentials)
+        self._dms: DmsClient | None = None
         self._provisioner: Provisioner | None = None
-        self._build_lock = threading.Lock()
+        self._build_lock = threading.RLock()
+
+    @property
+    def dms(self) -> DmsClient:
+        """Built on first use, like the provisioner: a cold webhook answering `POST /events` never calls DMS."""
+        with self._build_lock:
+            if self._dms is None:
+                from shared.dms_client import DmsClient, DmsSettings
+
+                self._dms = DmsClient(DmsSettings.from_env(self._env), self.credentials)
+            return self._dms
 
     @property
     def provisioner(self) -> Provisioner:
-        """Built on first use: the webhook's enqueue path never needs the role mapping or the pipeline."""
+        """Built on first use: the webhook's enqueue path needs neither the role mapping nor the pipeline."""
         with self._build_lock:
             if self._provisioner is None:
                 from shared.mapping import load_mapping
