@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint types unit integration e2e demo dev serve bench build clean venv
+.PHONY: test lint types unit integration e2e demo dev serve bench load soak build clean venv
 
 venv: $(STAMP)
 
@@ -49,6 +49,14 @@ serve: venv
 bench: venv
 	$(BIN)/python bench/product.py
 	$(BIN)/python bench/mns_roundtrip.py
+
+## make load: 4 keep-alive clients on the local webhook for 10 s; requests/s, p50/p99 latency, errors (must be 0)
+load: venv
+	$(BIN)/python bench/load_webhook.py
+
+## make soak: the chaos soak: 1,000 events under DMS and MNS faults, then every invariant checked (SOAK_ARGS for flags)
+soak: venv
+	$(BIN)/python -m soak $(SOAK_ARGS)
 
 ## make build: the code packages FC runs, one per function, under build/ (dependencies vendored for Linux x86_64)
 build: venv

@@ -63,7 +63,9 @@ class LocalCloud:
         self.mns.open()
         try:
             for service, port in self._services:
-                gateway = Gateway(service, self.faults, self.calls, self.stopping, verbose=self.config.verbose)
+                gateway = Gateway(
+                    service, self.faults, self.calls, self.stopping, verbose=self.config.verbose, crash=self._crash
+                )
                 endpoint = HttpEndpoint(self.config.host, port, gateway, self.control.handle)
                 self._endpoints[service.name] = endpoint
                 endpoint.start()
@@ -71,6 +73,10 @@ class LocalCloud:
             self.stop()
             raise
         return self
+
+    def _crash(self, function: str) -> bool:
+        runtime = self.functions
+        return bool(runtime is not None and runtime.kill_instance(function))
 
     def stop(self) -> None:
         self.stopping.set()

@@ -48,6 +48,13 @@ def _parser() -> argparse.ArgumentParser:
     dev.add_argument("--dms-port", type=int, default=0)
     dev.add_argument("--dms-enterprise-port", type=int, default=0)
     dev.add_argument("--env-only", action="store_true", help="print only NAME=value lines")
+    dev.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a variable for every function, over s.yaml's (repeatable), e.g. --env DRY_RUN=true",
+    )
     return parser
 
 
@@ -91,6 +98,13 @@ def dev(args: argparse.Namespace) -> int:
     from localcloud.process import ROOT
 
     ports = {"mns_port": args.mns_port, "dms_port": args.dms_port, "dms_enterprise_port": args.dms_enterprise_port}
+    extra_env: dict[str, str] = {}
+    for item in args.env:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            print(f"localcloud: --env {item!r}: expected NAME=VALUE", file=sys.stderr)
+            return 2
+        extra_env[name] = value
     try:
         environment = DevEnvironment(
             ROOT,
@@ -99,6 +113,7 @@ def dev(args: argparse.Namespace) -> int:
             seed_file=args.seed_file,
             built=args.built,
             timers=not args.no_timers,
+            extra_env=extra_env,
         ).start()
     except (ValueError, OSError) as error:
         print(f"localcloud: {error}", file=sys.stderr)

@@ -2,8 +2,10 @@
 
 A rule matches a service and an action (globs), fires with a probability and optionally only `count` times,
 and does one of: answer an error in the service's own format, add latency, drop the connection before or
-after the request takes effect, or hang without answering so the client's timeout fires. Drop-after is the
-nasty one: the effect happens but the caller never hears of it, which is what idempotency must survive.
+after the request takes effect, hang without answering so the client's timeout fires, or crash: let the
+request take effect, then kill the instance of the named function of the local FC runtime (the caller) before
+it hears back. Drop-after and crash are the nasty ones: the effect happens but the caller never hears of it,
+which is what idempotency and the trigger's redelivery must survive.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
-FaultKind = Literal["error", "latency", "drop", "drop_after", "hang"]
-FAULT_KINDS: tuple[str, ...] = ("error", "latency", "drop", "drop_after", "hang")
-TERMINAL_KINDS = frozenset({"error", "drop", "drop_after", "hang"})
+FaultKind = Literal["error", "latency", "drop", "drop_after", "hang", "crash"]
+FAULT_KINDS: tuple[str, ...] = ("error", "latency", "drop", "drop_after", "hang", "crash")
+TERMINAL_KINDS = frozenset({"error", "drop", "drop_after", "hang", "crash"})
 
 
 class FaultRuleError(ValueError):
@@ -39,6 +41,8 @@ class FaultRule:
     retry_after: int | None = None
     latency_ms: int = 0
     hang_seconds: float = 60.0
+    function: str = "worker"
+    """For a crash: the s.yaml resource whose instance dies."""
     id: int = 0
     fired: int = 0
 
@@ -62,6 +66,7 @@ class FaultRule:
             "retry_after",
             "latency_ms",
             "hang_seconds",
+            "function",
         }
         unknown = sorted(set(data) - allowed)
         if unknown:
@@ -70,7 +75,7 @@ class FaultRule:
         if kind not in FAULT_KINDS:
             raise FaultRuleError(f"kind: must be one of {', '.join(FAULT_KINDS)}")
         rule = cls(kind=kind)  # type: ignore[arg-type]
-        for name in ("service", "action", "code", "message"):
+        for name in ("service", "action", "code", "message", "function"):
             if name in data:
                 value = data[name]
                 if not isinstance(value, str):

@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from localcloud.calllog import CallLog, CallRecord
@@ -33,12 +34,15 @@ class Gateway:
         calls: CallLog,
         stopping: threading.Event,
         verbose: bool = False,
+        crash: Callable[[str], bool] | None = None,
     ) -> None:
         self.service = service
         self.faults = faults
         self.calls = calls
         self.stopping = stopping
         self.verbose = verbose
+        self.crash = crash
+        """Kills the named function's instance; False when no local FC runtime runs that function."""
 
     def process(self, request: Request) -> Reply:
         record = CallRecord(seq=0, time=time.time(), service=self.service.name, action="", status=0)
@@ -83,8 +87,10 @@ class Gateway:
                         retry_after=rule.retry_after,
                     )
             response = operation.handler(request)
-            if rule is not None and rule.kind == "drop_after":
+            if rule is not None and rule.kind in ("drop_after", "crash"):
                 record.status = response.status
+                if rule.kind == "crash" and not (self.crash is not None and self.crash(rule.function)):
+                    record.fault = f"crash:no running function {rule.function}"
                 return Reply(None, drop=True)
         except ServiceError as error:
             if not record.action:

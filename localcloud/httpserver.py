@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import sys
 import threading
 from collections.abc import Callable
 from http import HTTPStatus
@@ -43,6 +44,12 @@ class _Server(ThreadingHTTPServer):
         with self.sockets_lock:
             self.open_sockets.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that died or hung up mid-request (a killed function instance, say) is no emulator error."""
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
     def close_all_connections(self) -> None:
         """Kept-alive client connections would otherwise hold their threads past shutdown."""

@@ -6,7 +6,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 REQUIRED = ("MNS_ENDPOINT", "DMS_ENDPOINT", "DMS_ENTERPRISE_ENDPOINT", "LOCALCLOUD_CONTROL_URL")
@@ -23,13 +23,19 @@ class LocalCloudProcess:
         start_timeout: float = 30.0,
         command: str = "serve",
         stderr: Path | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         ports = ["--mns-port", "0", "--dms-port", "0", "--dms-enterprise-port", "0"]
         command_line = [sys.executable, "-m", "localcloud", command, "--env-only", *ports, *extra_args]
         required = REQUIRED + (DEV_REQUIRED if command == "dev" else ())
         self._stderr = stderr.open("w", encoding="utf-8") if stderr is not None else None
         self.process = subprocess.Popen(  # noqa: S603
-            command_line, cwd=ROOT, stdout=subprocess.PIPE, stderr=self._stderr, text=True
+            command_line,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+            env=None if environ is None else dict(environ),
         )
         self.env: dict[str, str] = {}
         assert self.process.stdout is not None

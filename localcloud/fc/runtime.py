@@ -100,6 +100,15 @@ class FunctionInstance:
             return base64.b64decode(answer["bytes"])
         return answer.get("json")
 
+    def kill(self) -> bool:
+        """SIGKILL the instance mid-invocation, as an out-of-memory kill or a host failure would; no lock, since
+        the invocation that holds it is what is being killed. The next invocation starts a new instance."""
+        process = self._process
+        if process is None or process.poll() is not None:
+            return False
+        process.kill()
+        return True
+
     def stop(self) -> None:
         with self._lock:
             if self._process is not None and self._process.poll() is None:
@@ -168,6 +177,7 @@ class _HttpTrigger(ThreadingHTTPServer):
 
 class _HttpTriggerHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body leave as two writes; Nagle would hold the body ~40 ms
     server: _HttpTrigger
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
@@ -190,7 +200,8 @@ class _HttpTriggerHandler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
-        self.wfile.write(payload)
+        if self.command != "HEAD":  # RFC 9110 9.3.2: the length a GET would have, but never the content
+            self.wfile.write(payload)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve  # noqa: N815
 
@@ -317,6 +328,18 @@ class QueuePoller:
             self.log(f"[{self.instance.spec.resource}] {len(batch)} message(s) sent to dead-letter queue {dead_letter}")
 
 
+def _stderr_lines() -> Callable[[str], None]:
+    """One write per line under a lock: instances log from several threads, and a line must stay whole."""
+    lock = threading.Lock()
+
+    def write(line: str) -> None:
+        with lock:
+            sys.stderr.write(line + "\n")
+            sys.stderr.flush()
+
+    return write
+
+
 class LocalFunctionRuntime:
     def __init__(
         self,
@@ -324,7 +347,7 @@ class LocalFunctionRuntime:
         root: Path,
         cloud_env: Mapping[str, str],
         source_map: Mapping[str, Path] | None = None,
-        log: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True),
+        log: Callable[[str], None] | None = None,
         region: str = "cn-hangzhou",
         account_id: str = "1234567890123456",
         timers: bool = True,
@@ -332,7 +355,7 @@ class LocalFunctionRuntime:
         self.functions = functions
         self.root = root
         self.cloud_env = dict(cloud_env)
-        self.log = log
+        self.log = log or _stderr_lines()
         self.region = region
         self.account_id = account_id
         self.timers = timers
@@ -425,6 +448,10 @@ class LocalFunctionRuntime:
 
     def invoke(self, resource: str, event: bytes) -> Any:
         return self.instances[resource].invoke(event)
+
+    def kill_instance(self, resource: str) -> bool:
+        instance = self.instances.get(resource)
+        return instance is not None and instance.kill()
 
     def stop(self) -> None:
         self.stopping.set()

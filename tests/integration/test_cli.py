@@ -41,3 +41,16 @@ def test_serve_refuses_a_non_loopback_address() -> None:
     )
     assert result.returncode == 2
     assert "loopback" in result.stderr
+
+
+def test_dev_refuses_an_env_option_that_is_not_name_equals_value() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "localcloud", "dev", "--env", "DRY_RUN"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "expected NAME=VALUE" in result.stderr

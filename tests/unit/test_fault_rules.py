@@ -65,3 +65,11 @@ def test_probability_zero_never_fires() -> None:
 def test_invalid_rule_is_refused_naming_the_field(data: dict[str, object], field: str) -> None:
     with pytest.raises(FaultRuleError, match=field):
         FaultRule.from_dict(data)
+
+
+def test_crash_rule_names_the_function_whose_instance_dies() -> None:
+    rule = FaultRule.from_dict({"kind": "crash", "service": "dms", "action": "AddUserToDataAgentWorkspace"})
+    assert (rule.kind, rule.function) == ("crash", "worker")
+    assert FaultRule.from_dict({"kind": "crash", "function": "replay"}).function == "replay"
+    with pytest.raises(FaultRuleError, match="function: must be a string"):
+        FaultRule.from_dict({"kind": "crash", "function": 3})
