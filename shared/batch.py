@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from shared.envelope import QueueMessage, dead_letter, unwrap
+from shared.envelope import QueueMessage, dead_letter, fits, unwrap
 from shared.mns import MnsUnavailableError
 from shared.outcome import Outcome
 from shared.retry import Deadline
@@ -69,9 +69,17 @@ def _one(message: QueueMessage, instance: Instance, deadline: Deadline) -> Messa
         return MessageResult(message.message_id, "unpublished", False, False, str(error))
     if outcome.status not in ("rejected", "failed"):
         return MessageResult(message.message_id, outcome.status, False, True)
-    record = dead_letter(
-        message.body, _reason(outcome), unwrapped.replays, outcome.correlation_id, instance.function_name
-    )
+    reason = _reason(outcome)
+    record = dead_letter(message.body, reason, unwrapped.replays, outcome.correlation_id, instance.function_name)
+    if not fits(record):
+        instance.log.warning(
+            "dead-lettered as it came",
+            correlation_id=outcome.correlation_id,
+            event_id=outcome.event_id,
+            reason=reason,
+            detail="the record with its reason would exceed the MNS message size limit",
+        )
+        record = message.body
     try:
         instance.mns.send(settings.dead_letter_queue, record)
     except MnsUnavailableError as error:

@@ -5,8 +5,9 @@ Input-queue messages are either a bare HR event (what an HR system puts on the q
 and the replayer write so the correlation id and the replay count travel with the event.
 
 Dead-letter records are `{"kind": "dms-onboarding.dead-letter/v1", "message": <original body>, "reason": {...},
-"replays": n, ...}`. The replayer also reads FC's async failure-destination records (`requestPayload`) and raw
-EventBridge records (a CloudEvent whose `data.messageBody` is the message).
+"replays": n, ...}`; a message too large to travel inside one is dead-lettered as it came (its reason goes to the
+log). The replayer also reads FC's async failure-destination records (`requestPayload`) and raw EventBridge
+records (a CloudEvent whose `data.messageBody` is the message).
 """
 
 from __future__ import annotations
@@ -19,8 +20,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from shared.problems import load_json
+
 EVENT_KIND = "dms-onboarding.event/v1"
 DEAD_LETTER_KIND = "dms-onboarding.dead-letter/v1"
+MAX_MESSAGE_BYTES = 65536
+"""MNS's largest message body (UTF-8 bytes). Bodies are measured before they are sent, so one that cannot fit is
+handled here once, rather than failing on every redelivery."""
+UNREASONED = "dead-lettered as it came: the record with its reason would exceed the MNS message size limit"
+
+
+def fits(body: str) -> bool:
+    return len(body.encode("utf-8", "backslashreplace")) <= MAX_MESSAGE_BYTES
 
 
 @dataclass(frozen=True)
@@ -42,7 +53,7 @@ class Unwrapped:
 def _json(text: str) -> Any:
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested too deeply is as unreadable as not JSON
         return None
 
 
@@ -87,7 +98,14 @@ def trigger_messages(event: bytes | str) -> list[QueueMessage]:
 
 
 def unwrap(body: str) -> Unwrapped:
-    data = _json(body)
+    try:
+        data = load_json(body)
+    except ValueError:
+        # Bare events are judged as text, so the contract refuses what its JSON reading refuses (a key twice in one
+        # object) rather than the last duplicate winning unseen; our own envelopes are read leniently.
+        data = _json(body)
+        if not (isinstance(data, Mapping) and data.get("kind") == EVENT_KIND):
+            return Unwrapped(body, None, 0)
     if isinstance(data, Mapping) and data.get("kind") == EVENT_KIND:
         replays = data.get("replays")
         correlation = data.get("correlation_id")
@@ -96,7 +114,7 @@ def unwrap(body: str) -> Unwrapped:
             correlation if isinstance(correlation, str) else None,
             replays if isinstance(replays, int) and replays >= 0 else 0,
         )
-    return Unwrapped(data if data is not None else body, None, 0)
+    return Unwrapped(body if data is None else data, None, 0)
 
 
 def wrap(event: Any, correlation_id: str | None, replays: int = 0) -> str:
@@ -140,6 +158,8 @@ def read_dead_letter(body: str) -> DeadLetter:
             reason if isinstance(reason, Mapping) else {},
             "worker",
         )
+    if isinstance(data, Mapping) and data.get("kind") == EVENT_KIND:
+        return DeadLetter(body, unwrap(body).replays, {"condition": UNREASONED}, "worker")
     if isinstance(data, Mapping) and isinstance(data.get("requestContext"), Mapping) and "requestPayload" in data:
         payload = data["requestPayload"]
         text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)

@@ -47,6 +47,12 @@ def _retryable(error: BaseException) -> bool:
     return False
 
 
+def _utf8(body: str) -> str:
+    """Our bodies are JSON text, where a lone surrogate (decoded from a \\ud800 escape in some input, and
+    unencodable) can only stand inside a string: spelled out as that escape again, it is the same JSON."""
+    return body.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 @dataclass(frozen=True)
 class Sent:
     message_id: str
@@ -106,7 +112,7 @@ class Mns:
         from mns.topic import TopicMessage
 
         def call() -> Sent:
-            answer = self._account().get_topic(topic).publish_message(TopicMessage(body, tag))
+            answer = self._account().get_topic(topic).publish_message(TopicMessage(_utf8(body), tag))
             return Sent(answer.message_id)
 
         return self._with_retry(f"publish to topic {topic}", call)  # type: ignore[no-any-return]
@@ -118,7 +124,7 @@ class Mns:
         def call() -> Sent:
             q = self._account().get_queue(queue)
             q.set_encoding(False)
-            message = Message(body)
+            message = Message(_utf8(body))
             if delay_seconds:
                 message.set_delayseconds(delay_seconds)
             answer = q.send_message(message)

@@ -51,15 +51,27 @@ class Identity:
 def _peek(raw: RawEvent) -> dict[str, Any]:
     if isinstance(raw, Mapping):
         return dict(raw)
+    if not isinstance(raw, (bytes, str)):
+        return {}  # a queue message that was a JSON array, number or null: nothing to identify it by
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}
 
 
 def _text(value: object, limit: int = 128) -> str:
-    return value[:limit] if isinstance(value, str) else ""
+    if not isinstance(value, str) or not _utf8(value[:limit]):
+        return ""  # a lone surrogate (from a \\ud800 escape) can be neither an outcome id's name nor sent anywhere
+    return value[:limit]
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def identify(raw: RawEvent, correlation_id: str | None) -> Identity:

@@ -10,6 +10,7 @@ Pydantic is imported only for type checking: the webhook's fast path uses `load_
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -90,19 +91,36 @@ def problems_from(exc: ValidationError, patterns: Mapping[str, str] | None = Non
 
 
 def load_json(raw: bytes | str) -> object:
-    """Strict JSON (no NaN or Infinity, no key twice in an object); a ValueError's text is the reason."""
+    """Strict JSON (no NaN or Infinity, no key twice in an object, no lone surrogate); a ValueError's text is
+    the reason."""
     try:
         text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError as exc:
         raise ValueError(f"is not UTF-8 text: byte {exc.start} cannot be decoded") from None
     try:
-        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+        document = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+        if _SURROGATE_ESCAPE.search(text) and not _is_text(document):
+            # RFC 7493 (I-JSON) 2.1: a lone surrogate names no character, so no key or value can hold it, and a
+            # key holding one would otherwise be reported without its place (pydantic locates it nowhere).
+            raise ValueError("a \\u escape is half of a surrogate pair, which is no character")
+        return document
     except json.JSONDecodeError as exc:
         raise ValueError(f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except ValueError as exc:
         raise ValueError(f"is not valid JSON: {exc}") from None
     except RecursionError:
         raise ValueError("is nested too deeply to be an HR document") from None
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _is_text(document: object) -> bool:
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _reject_constant(name: str) -> object:

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from shared.envelope import read_dead_letter, unwrap, wrap
+from shared.envelope import fits, read_dead_letter, unwrap, wrap
 from shared.outcome import Outcome
 from shared.pipeline import identify
 from shared.retry import Deadline
@@ -70,11 +70,17 @@ def replay(instance: Instance, deadline: Deadline, dry_run: bool = False, limit:
                     "reason": dict(record.reason),
                     "origin": record.origin,
                 }
-                instance.mns.send(settings.parking_queue, json.dumps(parked, ensure_ascii=False))
+                text = json.dumps(parked, ensure_ascii=False)
+                # A message too large to park inside its record is parked as it came; its reason is in the log.
+                instance.mns.send(settings.parking_queue, text if fits(text) else record.message)
                 outcome = _quarantined(record.message, record.replays, record.reason)
                 instance.mns.publish(settings.result_topic, outcome.to_json(), outcome.tag)
                 instance.log.warning(
-                    "parked", correlation_id=outcome.correlation_id, event_id=outcome.event_id, replays=record.replays
+                    "parked",
+                    correlation_id=outcome.correlation_id,
+                    event_id=outcome.event_id,
+                    replays=record.replays,
+                    reason=dict(record.reason),
                 )
                 actions["parked"] += 1
             else:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from shared.envelope import wrap
+from shared.envelope import MAX_MESSAGE_BYTES, fits, wrap
 from shared.http import HttpRequest, problem, response
 from shared.mns import MnsUnavailableError
 from shared.precheck import EventKeys, certainly_valid
@@ -91,6 +91,14 @@ class Webhook:
 
     def _enqueue(self, document: object, event_id: str, correlation_id: str) -> dict[str, Any]:
         body = wrap(document, correlation_id)
+        if not fits(body):
+            return problem(
+                413,
+                "Payload Too Large",
+                f"in its queue envelope the event would exceed an MNS message ({MAX_MESSAGE_BYTES} bytes)",
+                slug="too-large",
+                correlation_id=correlation_id,
+            )
         try:
             sent = self.instance.mns.send(self.instance.settings.input_queue, body)
         except MnsUnavailableError as error:

@@ -30,7 +30,7 @@ def verify(secret: str, timestamp: str | None, signature: str | None, body: byte
         raise WebhookAuthError("X-Timestamp header is missing")
     if not signature:
         raise WebhookAuthError("X-Signature header is missing")
-    if not timestamp.isdigit():
+    if not (timestamp.isascii() and timestamp.isdigit()):  # str.isdigit() also takes "²" and Arabic-Indic digits
         raise WebhookAuthError("X-Timestamp must be unix seconds")
     if not signature.startswith("sha256=") or len(signature) != len("sha256=") + 64:
         raise WebhookAuthError("X-Signature must be sha256=<64 hex digits>")

@@ -143,15 +143,3 @@ def test_poison_message_ends_parked_with_a_quarantined_outcome(client: Client) -
     statuses += [o["data"]["status"] for o in wait_for(client.outcomes)]
     assert statuses == ["rejected"] * 4 + ["quarantined"]
     assert len(client.queue_bodies("hr-parking")) == 1
-
-
-@pytest.mark.parametrize(
-    ("secret", "age", "size"), [("wrong", 0, 0), (None, 600, 0), (None, 0, 70_000)], ids=["bad-signature", "old", "big"]
-)
-def test_refused_webhook_requests_enqueue_nothing(client: Client, secret: str | None, age: int, size: int) -> None:
-    body = (EVENTS / "hired-explicit-roles.json").read_bytes() + b" " * size
-    status, problem = client.post("/events", body, secret=secret, timestamp=int(time.time()) - age)
-    assert status == (413 if size else 401)
-    assert problem["status"] == status
-    time.sleep(0.3)
-    assert client.queue_bodies("hr-input") == []

@@ -152,3 +152,12 @@ def test_context_credentials_win_over_the_environment() -> None:
     assert "ctx-s" not in repr(credentials.resolve(context, env))
     with pytest.raises(credentials.CredentialsMissingError):
         credentials.resolve(None, {})
+
+
+def test_a_message_dead_lettered_as_it_came_is_replayed_with_its_count() -> None:
+    from shared.envelope import UNREASONED, read_dead_letter, wrap
+
+    body = wrap({"event_id": "e1"}, "c1", replays=2)
+    record = read_dead_letter(body)
+    assert (record.message, record.replays, record.origin) == (body, 2, "worker")
+    assert record.reason == {"condition": UNREASONED}

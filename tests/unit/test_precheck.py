@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.contract import ContractError, parse_event
 from shared.precheck import certainly_valid
+from tests.strategies import examples
 
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "hr"
 VALID = ["hired-explicit-roles.json", "hired-mapping-only.json", "updated.json"]
@@ -201,19 +202,19 @@ def near_valid_events(draw: st.DrawFn) -> dict[str, Any]:
     return document
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(1500)
 @given(near_valid_events())
 def test_plausible_events_are_never_vouched_for_wrongly(document: object) -> None:
     assert_sound(document)
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(1500)
 @given(mutated_events())
 def test_mutated_events_are_never_vouched_for_wrongly(document: object) -> None:
     assert_sound(document)
 
 
-@settings(max_examples=500, deadline=None)
+@examples(500)
 @given(VALUES)
 def test_arbitrary_documents_are_never_vouched_for_wrongly(document: object) -> None:
     assert_sound(document)
