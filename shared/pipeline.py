@@ -90,7 +90,9 @@ def identify(raw: RawEvent, correlation_id: str | None) -> Identity:
 
 
 def plan_view(plan: Plan) -> dict[str, Any]:
-    return plan.model_dump(mode="json")
+    """The plan as JSON data: its fields hold JSON types already, so no serializer is needed per event."""
+    view = {name: getattr(plan, name) for name in type(plan).model_fields}
+    return {**view, "roles": list(plan.roles), "sources": dict(plan.sources)}
 
 
 class Provisioner:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import random
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -161,3 +162,24 @@ def test_a_message_dead_lettered_as_it_came_is_replayed_with_its_count() -> None
     record = read_dead_letter(body)
     assert (record.message, record.replays, record.origin) == (body, 2, "worker")
     assert record.reason == {"condition": UNREASONED}
+
+
+def test_outcome_id_is_the_uuid5_of_source_and_event_id() -> None:
+    import uuid
+
+    from shared.outcome import OUTCOME_NAMESPACE, outcome_id
+
+    for source, event_id in [("dingtalk", "e1"), ("soak", "s:1:2"), ("飞书", "事件-9"), ("", "")]:
+        expected = uuid.uuid5(uuid.UUID(OUTCOME_NAMESPACE), f"{source}\n{event_id}")
+        assert outcome_id(source, event_id) == str(expected)
+
+
+def test_plan_view_is_the_plans_json_dump() -> None:
+    from shared.contract import parse_event
+    from shared.mapping import load_mapping, resolve_plan
+    from shared.pipeline import plan_view
+
+    for name in ("hired-explicit-roles.json", "hired-mapping-only.json", "updated.json"):
+        raw = (Path(__file__).resolve().parents[2] / "events" / "hr" / name).read_bytes()
+        plan = resolve_plan(parse_event(raw), load_mapping())
+        assert json.loads(json.dumps(plan_view(plan))) == plan.model_dump(mode="json")
