@@ -62,7 +62,9 @@ def replay(instance: Instance, deadline: Deadline, dry_run: bool = False, limit:
         for item in batch:
             record = read_dead_letter(item.body)
             unwrapped = unwrap(record.message)
-            if record.replays >= cap:
+            requeued = wrap(unwrapped.event, unwrapped.correlation_id, record.replays + 1)
+            # An event whose envelope no longer fits an MNS message can never be replayed: it is parked at once.
+            if record.replays >= cap or not fits(requeued):
                 parked = {
                     "kind": PARKED_KIND,
                     "message": record.message,
@@ -84,9 +86,7 @@ def replay(instance: Instance, deadline: Deadline, dry_run: bool = False, limit:
                 )
                 actions["parked"] += 1
             else:
-                instance.mns.send(
-                    settings.input_queue, wrap(unwrapped.event, unwrapped.correlation_id, record.replays + 1)
-                )
+                instance.mns.send(settings.input_queue, requeued)
                 actions["replayed"] += 1
             instance.mns.delete(settings.dead_letter_queue, item.receipt_handle)
             handled += 1

@@ -21,6 +21,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from functions.replay.index import handler as replay_handler
 from functions.webhook.index import handler as webhook_handler
 from functions.worker.index import handler as worker_handler
 from localcloud.faults import FaultRule
@@ -418,3 +419,13 @@ def test_rejected_message_near_the_mns_size_limit_is_still_dead_lettered(deploym
     assert len(body.encode("utf-8")) < 64 * 1024  # MNS carries it
     report = json.loads(worker_handler(batch([(body, "m1")]), None))
     assert report["dead_lettered"] == 1
+    for _ in range(4):  # replayed as long as it fits and MAX_REPLAYS allows, then parked: never stuck
+        json.loads(replay_handler(b"{}", None))
+        for message in deployment.drain(INPUT):
+            worker_handler(batch([(message, "again")]), None)
+    assert deployment.drain(QUEUES["DEAD_LETTER_QUEUE"]) == []
+    (parked,) = deployment.drain(QUEUES["PARKING_QUEUE"])
+    assert "legacy_notes" in parked
+    statuses = [o["data"]["status"] for o in deployment.outcomes()]
+    assert statuses[-1] == "quarantined"
+    assert set(statuses[:-1]) == {"rejected"}
