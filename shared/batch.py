@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from shared.envelope import QueueMessage, dead_letter, fits, unwrap
+from shared.envelope import QueueMessage, dead_letter_that_fits, unwrap
 from shared.mns import MnsUnavailableError
 from shared.outcome import Outcome
 from shared.retry import Deadline
@@ -70,16 +70,17 @@ def _one(message: QueueMessage, instance: Instance, deadline: Deadline) -> Messa
     if outcome.status not in ("rejected", "failed"):
         return MessageResult(message.message_id, outcome.status, False, True)
     reason = _reason(outcome)
-    record = dead_letter(message.body, reason, unwrapped.replays, outcome.correlation_id, instance.function_name)
-    if not fits(record):
+    record, how = dead_letter_that_fits(
+        message.body, unwrapped.event, reason, unwrapped.replays, outcome.correlation_id, instance.function_name
+    )
+    if how != "record":
         instance.log.warning(
-            "dead-lettered as it came",
+            "dead-letter record over the MNS size limit",
             correlation_id=outcome.correlation_id,
             event_id=outcome.event_id,
             reason=reason,
-            detail="the record with its reason would exceed the MNS message size limit",
+            kept=how,
         )
-        record = message.body
     try:
         instance.mns.send(settings.dead_letter_queue, record)
     except MnsUnavailableError as error:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import time
 from collections.abc import Mapping
@@ -27,7 +28,7 @@ DEAD_LETTER_KIND = "dms-onboarding.dead-letter/v1"
 MAX_MESSAGE_BYTES = 65536
 """MNS's largest message body (UTF-8 bytes). Bodies are measured before they are sent, so one that cannot fit is
 handled here once, rather than failing on every redelivery."""
-UNREASONED = "dead-lettered as it came: the record with its reason would exceed the MNS message size limit"
+UNREASONED = "dead-lettered without its reason, which would have taken it over the MNS size limit; see the log"
 
 
 def fits(body: str) -> bool:
@@ -135,6 +136,35 @@ def dead_letter(
         "failed_at": int(time.time() * 1000),
     }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
+def dead_letter_that_fits(
+    message: str,
+    event: Any,
+    reason: Mapping[str, Any],
+    replays: int,
+    correlation_id: str | None,
+    function: str,
+) -> tuple[str, str]:
+    """A dead-letter body MNS will take, and how it was made; the first that fits wins:
+
+    `record` (the message with its reason), `as-it-came` (the message alone), `compacted` (the parsed event in
+    our envelope, without the sender's whitespace), `truncated` (the reason, the message's first bytes, its size
+    and SHA-256). Only a message that was over the MNS limit to begin with (a direct invocation) gets so far.
+    """
+    record = dead_letter(message, reason, replays, correlation_id, function)
+    if fits(record):
+        return record, "record"
+    if fits(message):
+        return message, "as-it-came"
+    if isinstance(event, dict):
+        compact = wrap(event, correlation_id, replays)
+        if fits(compact):
+            return compact, "compacted"
+    raw = message.encode("utf-8", "backslashreplace")
+    kept = {**reason, "truncated": True, "original_bytes": len(raw), "sha256": hashlib.sha256(raw).hexdigest()}
+    prefix = raw[: MAX_MESSAGE_BYTES // 2].decode("utf-8", "ignore")
+    return dead_letter(prefix, kept, replays, correlation_id, function), "truncated"
 
 
 @dataclass(frozen=True)

@@ -183,3 +183,27 @@ def test_plan_view_is_the_plans_json_dump() -> None:
         raw = (Path(__file__).resolve().parents[2] / "events" / "hr" / name).read_bytes()
         plan = resolve_plan(parse_event(raw), load_mapping())
         assert json.loads(json.dumps(plan_view(plan))) == plan.model_dump(mode="json")
+
+
+@pytest.mark.parametrize(
+    ("message", "event", "how"),
+    [
+        ('{"event_id": "e1"}', {"event_id": "e1"}, "record"),
+        ('"' + "x" * 65_450 + '"', None, "as-it-came"),
+        ('{"event_id": "e1"' + " " * 70_000 + "}", {"event_id": "e1"}, "compacted"),
+        ('"' + "x" * 70_000 + '"', None, "truncated"),
+    ],
+    ids=["small", "near-limit", "whitespace-bloated", "over-limit-junk"],
+)
+def test_dead_letter_body_always_fits_mns_and_says_how_it_was_kept(message: str, event: object, how: str) -> None:
+    from shared.envelope import MAX_MESSAGE_BYTES, dead_letter_that_fits, read_dead_letter
+
+    body, kept = dead_letter_that_fits(message, event, {"status": "rejected"}, 1, "c1", "worker")
+    assert kept == how
+    assert len(body.encode("utf-8")) <= MAX_MESSAGE_BYTES
+    record = read_dead_letter(body)
+    if how == "truncated":
+        assert record.reason["truncated"] is True
+        assert record.reason["original_bytes"] == len(message)
+    elif how == "record":
+        assert (record.message, record.replays) == (message, 1)
