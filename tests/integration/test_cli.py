@@ -30,27 +30,19 @@ def test_serve_prints_client_variables_and_stops_cleanly_on_ctrl_c() -> None:
     assert code == 0
 
 
-def test_serve_refuses_a_non_loopback_address() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "localcloud", "serve", "--host", "0.0.0.0"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
+def localcloud(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "localcloud", *args], cwd=ROOT, capture_output=True, text=True, timeout=30, check=False
     )
+
+
+def test_serve_refuses_a_non_loopback_address() -> None:
+    result = localcloud("serve", "--host", "0.0.0.0")
     assert result.returncode == 2
     assert "loopback" in result.stderr
 
 
 def test_dev_refuses_an_env_option_that_is_not_name_equals_value() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "localcloud", "dev", "--env", "DRY_RUN"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    result = localcloud("dev", "--env", "DRY_RUN")
     assert result.returncode == 2
     assert "expected NAME=VALUE" in result.stderr
