@@ -31,7 +31,8 @@ class Webhook:
         self.clock = clock
 
     def handle(self, request: HttpRequest, deadline: Deadline) -> dict[str, Any]:
-        allowed = ROUTES.get(request.path.rstrip("/") or "/")
+        route = request.path.rstrip("/") or "/"
+        allowed = ROUTES.get(route)
         if allowed is None:
             return problem(404, "Not Found", f"no route {request.path}", slug="not-found")
         if request.method not in allowed:
@@ -42,7 +43,7 @@ class Webhook:
                 slug="method-not-allowed",
                 headers={"Allow": ", ".join(allowed)},
             )
-        if request.path.rstrip("/") == "/healthz":
+        if route == "/healthz":
             return response(200, {"status": "ok"})
         refused = self._refuse(request)
         if refused is not None:
@@ -50,7 +51,7 @@ class Webhook:
         correlation_id = request.header("x-correlation-id") or request.request_id or _new_id()
         document: object = None
         keys: EventKeys | None = None
-        if request.path.rstrip("/") == "/events":
+        if route == "/events":
             try:
                 document = load_json(request.body)
             except ValueError:
@@ -62,7 +63,7 @@ class Webhook:
                 return judged
             keys = judged
         correlation_id = keys.correlation_id or correlation_id
-        if request.path.rstrip("/") == "/provision":
+        if route == "/provision":
             return self._provision(request, deadline, correlation_id)
         return self._enqueue(document, keys.event_id, correlation_id)
 

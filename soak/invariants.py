@@ -116,6 +116,7 @@ def check_dms(evidence: Evidence, plans: Mapping[str, Plan]) -> list[str]:
         if c["action"] == "RegisterUser" and c["status"] == 200 and not c.get("code")
     )
     users = {str(u["uid"]): u for u in evidence.dms_state.get("users", [])}
+    existing = {str(w["workspace_id"]) for w in evidence.dms_state.get("workspaces", [])}
     memberships: dict[str, dict[str, str]] = defaultdict(dict)
     for workspace in evidence.dms_state.get("workspaces", []):
         for member in workspace.get("members", []):
@@ -128,10 +129,9 @@ def check_dms(evidence: Evidence, plans: Mapping[str, Plan]) -> list[str]:
             violations.append(f"uid {uid}: not a DMS user")
         elif sorted(user["role_names"]) != sorted(plan.roles):
             violations.append(f"uid {uid}: DMS roles {user['role_names']}, planned {plan.roles}")
-        expected = {plan.workspace_id: str(plan.workspace_role)} if plan.workspace_id else {}
-        expected = {
-            k: v for k, v in expected.items() if k in {w["workspace_id"] for w in evidence.dms_state["workspaces"]}
-        }
+        # A workspace DMS does not have (a poison event's) can have no members.
+        joins = plan.workspace_id is not None and plan.workspace_id in existing
+        expected = {str(plan.workspace_id): str(plan.workspace_role)} if joins else {}
         if memberships.get(uid, {}) != expected:
             violations.append(f"uid {uid}: workspace membership {memberships.get(uid, {})}, planned {expected}")
     return violations
