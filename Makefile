@@ -3,15 +3,25 @@ PYTHON ?= $(shell scripts/find-python.sh)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+NODE_DIR   := tests/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.installed
 
 .PHONY: test lint types unit integration e2e demo dev serve bench load soak build clean venv
 
-venv: $(STAMP)
+venv: $(STAMP) $(NODE_STAMP)
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
+
+# The official Node.js SDKs the integration tests run as a second client (tests/node); skipped without npm.
+$(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(NODE_DIR) --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm not found: the Node.js SDK tests will be skipped"; \
+	fi
 
 ## make test: lint, types and the whole test suite (what CI runs)
 test: lint types
@@ -63,4 +73,4 @@ build: venv
 	$(BIN)/python scripts/build.py
 
 clean:
-	rm -rf $(VENV) build .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) build .mypy_cache .ruff_cache .pytest_cache $(NODE_DIR)/node_modules

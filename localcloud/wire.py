@@ -38,16 +38,6 @@ class Request:
         """Query decoded the way a browser form is (`+` is a space), as the tea SDK's `urlencode` needs."""
         return dict(parse_qsl(self.raw_query, keep_blank_values=True))
 
-    def raw_query_params(self) -> dict[str, str]:
-        """Query split without any decoding: the MNS SDK neither encodes nor expects decoding."""
-        params: dict[str, str] = {}
-        for part in self.raw_query.split("&"):
-            if not part:
-                continue
-            key, _, value = part.partition("=")
-            params[key] = value
-        return params
-
 
 @dataclass
 class Response:

@@ -119,8 +119,6 @@ UNKNOWN_RESOURCE = MnsError(
     "assumption: the real answer to an unknown path is not documented",
 )
 
-ALL: tuple[MnsError, ...] = tuple(v for v in list(globals().values()) if isinstance(v, MnsError))
-
 
 def out_of_range(element: str, low: int, high: int, unit: str = "seconds") -> ServiceError:
     """The documented wording for a value outside its range."""

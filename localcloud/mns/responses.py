@@ -193,10 +193,6 @@ class MnsService:
         out.update(headers or {})
         return Response(status, body, out)
 
-    @staticmethod
-    def _query(request: Request) -> dict[str, str]:
-        return request.raw_query_params()
-
     # Account
 
     def _get_account(self, request: Request, found: Route) -> Response:
@@ -278,8 +274,8 @@ class MnsService:
         return self._respond(400 if failed else 201, body)
 
     def _receive_common(self, request: Request, found: Route, batch: bool, peek: bool) -> list[dict[str, object]]:
-        query = self._query(request)
-        limit = _int_arg("numOfMessages", query["numOfMessages"], 1, MAX_BATCH) if batch else 1
+        query = found.query
+        limit = _int_arg("numOfMessages", query["numofmessages"], 1, MAX_BATCH) if batch else 1
         wait: int | None = None
         if not peek and "waitseconds" in query:
             wait = _int_arg("waitseconds", query["waitseconds"], 0, MAX_WAIT_SECONDS)
@@ -302,7 +298,7 @@ class MnsService:
         return self._respond(200, _document("Messages", "".join(f"<Message>{_fields(m)}</Message>" for m in messages)))
 
     def _delete(self, request: Request, found: Route) -> Response:
-        handle = self._query(request).get("ReceiptHandle", "")
+        handle = found.query.get("receipthandle", "")
         if not handle:
             raise errors.MISSING_RECEIPT_HANDLE.error()
         (result,) = self.backend.delete_messages(found.params["queue"], [handle])
@@ -326,13 +322,13 @@ class MnsService:
         return self._respond(404, _document("Errors", "".join(f"<Error>{_fields(f)}</Error>" for f in failures)))
 
     def _change_visibility(self, request: Request, found: Route) -> Response:
-        query = self._query(request)
-        handle = query.get("ReceiptHandle", "")
+        query = found.query
+        handle = query.get("receipthandle", "")
         if not handle:
             raise errors.MISSING_RECEIPT_HANDLE.error()
-        if "VisibilityTimeout" not in query:
+        if "visibilitytimeout" not in query:
             raise errors.MISSING_VISIBILITY_TIMEOUT.error()
-        timeout = _int_arg("VisibilityTimeout", query["VisibilityTimeout"], 0, 43200)
+        timeout = _int_arg("VisibilityTimeout", query["visibilitytimeout"], 0, 43200)
         new_handle, visible_at = self.backend.change_visibility(found.params["queue"], handle, timeout)
         body = _document("ChangeVisibility", _fields({"ReceiptHandle": new_handle, "NextVisibleTime": visible_at}))
         return self._respond(200, body)

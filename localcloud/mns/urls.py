@@ -1,12 +1,37 @@
-"""MNS routes: which API action a method, path and query name, and the RAM action that guards it."""
+"""MNS routes: which API action a method, path and query name.
+
+Query parameter names are matched case-insensitively: the API reference spells ChangeMessageVisibility's
+request line `?receiptHandle=…&visibilityTimeout=…` and its parameter table `ReceiptHandle`/`VisibilityTimeout`,
+and the official SDKs send either (`aliyun-mns-sdk` for Python `ReceiptHandle`, `@alicloud/mns` for Node.js
+`receiptHandle`), so the real service takes both; that it takes every name in any case is our assumption (README,
+"Known differences"). Values are percent-decoded once, `+` kept as is:
+the Go SDK escapes receipt handles (`url.QueryEscape`), the Python and Node.js SDKs send them raw. Only the
+lookup is lenient; the signature still covers the request line exactly as sent (`signature.string_to_sign`).
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from localcloud.mns import errors
 from localcloud.wire import Request
+
+
+def query_params(request: Request) -> dict[str, str]:
+    """The query's parameters keyed by lower-cased name, values percent-decoded (`+` is not a space).
+
+    A name given twice, in whatever case, keeps its last value (assumption: the docs do not say).
+    """
+    params: dict[str, str] = {}
+    for part in request.raw_query.split("&"):
+        if not part:
+            continue
+        name, _, value = part.partition("=")
+        params[unquote(name).lower()] = unquote(value)
+    return params
 
 
 @dataclass(frozen=True)
@@ -14,11 +39,9 @@ class Route:
     action: str
     handler: str
     params: dict[str, str]
-
-    @property
-    def ram_action(self) -> str:
-        """Batch operations are authorised as their single forms, as in MNS RAM policies (assumption)."""
-        return "mns:" + self.action.removeprefix("Batch")
+    """Names taken from the path: `queue`, `topic`, `subscription`."""
+    query: Mapping[str, str]
+    """The query, by lower-cased parameter name (`query_params`)."""
 
 
 _NAME = r"(?P<{}>[^/?]+)"
@@ -57,12 +80,12 @@ def _action(resource: str, request: Request, query: dict[str, str]) -> tuple[str
             return ("BatchSendMessage", "batch_send") if batch else ("SendMessage", "send")
         if method == "GET":
             peek = query.get("peekonly", "").lower() == "true"
-            batch = "numOfMessages" in query
+            batch = "numofmessages" in query
             if peek:
                 return ("BatchPeekMessage", "batch_peek") if batch else ("PeekMessage", "peek")
             return ("BatchReceiveMessage", "batch_receive") if batch else ("ReceiveMessage", "receive")
         if method == "DELETE":
-            return ("DeleteMessage", "delete") if "ReceiptHandle" in query else ("BatchDeleteMessage", "batch_delete")
+            return ("DeleteMessage", "delete") if "receipthandle" in query else ("BatchDeleteMessage", "batch_delete")
         if method == "PUT":
             return "ChangeMessageVisibility", "change_visibility"
     if resource == "topics" and method == "GET":
@@ -86,7 +109,7 @@ def _action(resource: str, request: Request, query: dict[str, str]) -> tuple[str
 
 
 def route(request: Request) -> Route:
-    query = request.raw_query_params()
+    query = query_params(request)
     for resource, pattern in _PATTERNS:
         match = pattern.match(request.path)
         if match is None:
@@ -95,5 +118,5 @@ def route(request: Request) -> Route:
         if found is None:
             break
         params = {k: v for k, v in match.groupdict().items() if v is not None}
-        return Route(action=found[0], handler=found[1], params=params)
+        return Route(action=found[0], handler=found[1], params=params, query=query)
     raise errors.UNKNOWN_RESOURCE.error(f"No MNS operation answers {request.method} {request.path}.")
