@@ -4,12 +4,19 @@ The account object is built once per issue of credentials, like the DMS clients.
 retried briefly on network errors and 5xx, because an outcome that cannot be published must fail the
 invocation (so the trigger redelivers) only after a real attempt, not on one lost packet.
 
+Every answer's `MessageBodyMD5` is checked against the body, as the AWS SDKs check SQS's by default: the MNS SDK
+accepts any 201, so an answer read off a confused connection (another request's) would otherwise pass for ours.
+A mismatch is transient: the connection is dropped and the call made again. MNS documents the digest as the
+uppercase hex MD5 of the body; that it covers the body as sent (raw text here, never base64) is inferred, so
+`MNS_VERIFY_MD5=false` turns the check off should a region compute it otherwise.
+
 `MNS_ENDPOINT` overrides the endpoint (the local cloud sets it); otherwise it is built from the account and
 region as https://{FC_ACCOUNT_ID}.mns.{region}.aliyuncs.com.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import threading
@@ -26,6 +33,21 @@ class MnsUnavailableError(Exception):
     """MNS could not take the message after retries; the caller must not pretend it was delivered."""
 
 
+class MessageDigestMismatchError(Exception):
+    """An answer whose MessageBodyMD5 is not the MD5 of the body: another request's answer, or a damaged body."""
+
+
+def body_md5(body: str) -> str:
+    return hashlib.md5(body.encode("utf-8")).hexdigest().upper()  # noqa: S324 - MNS's own digest
+
+
+def verify_md5(enabled: bool | None = None, environ: Mapping[str, str] | None = None) -> bool:
+    if enabled is not None:
+        return enabled
+    env = os.environ if environ is None else environ
+    return env.get("MNS_VERIFY_MD5", "true").strip().lower() not in ("0", "false", "no")
+
+
 def mns_endpoint(environ: Mapping[str, str] | None = None) -> str:
     env = os.environ if environ is None else environ
     if env.get("MNS_ENDPOINT"):
@@ -38,6 +60,8 @@ def mns_endpoint(environ: Mapping[str, str] | None = None) -> str:
 
 
 def _retryable(error: BaseException) -> bool:
+    if isinstance(error, MessageDigestMismatchError):
+        return True
     kind = type(error).__name__
     if kind == "MNSClientNetworkException":
         return True
@@ -74,8 +98,10 @@ class Mns:
         retry: RetryPolicy | None = None,
         timeout_seconds: int = 5,
         sleep: Callable[[float], None] = time.sleep,
+        check_md5: bool | None = None,
     ) -> None:
         self.endpoint = endpoint
+        self.check_md5 = verify_md5(check_md5)
         self._credentials = credentials
         self._retry = retry or RetryPolicy(max_attempts=3, base_delay=0.1, max_delay=1.0)
         self._timeout = timeout_seconds
@@ -108,11 +134,17 @@ class Mns:
                 self._local.account = None
                 self._sleep(self._retry.delay(attempt, rng=random.Random()))
 
+    def _verified(self, echoed: object, body: str, what: str) -> None:
+        if self.check_md5 and str(echoed or "").upper() != body_md5(body):
+            raise MessageDigestMismatchError(f"{what}: MessageBodyMD5 {echoed or '(none)'} is not the body's MD5")
+
     def publish(self, topic: str, body: str, tag: str = "") -> Sent:
         from mns.topic import TopicMessage
 
         def call() -> Sent:
-            answer = self._account().get_topic(topic).publish_message(TopicMessage(_utf8(body), tag))
+            wire = _utf8(body)
+            answer = self._account().get_topic(topic).publish_message(TopicMessage(wire, tag))
+            self._verified(answer.message_body_md5, wire, "the answer to PublishMessage")
             return Sent(answer.message_id)
 
         return self._with_retry(f"publish to topic {topic}", call)  # type: ignore[no-any-return]
@@ -124,10 +156,12 @@ class Mns:
         def call() -> Sent:
             q = self._account().get_queue(queue)
             q.set_encoding(False)
-            message = Message(_utf8(body))
+            wire = _utf8(body)
+            message = Message(wire)
             if delay_seconds:
                 message.set_delayseconds(delay_seconds)
             answer = q.send_message(message)
+            self._verified(answer.message_body_md5, wire, "the answer to SendMessage")
             return Sent(answer.message_id)
 
         return self._with_retry(f"send to queue {queue}", call)  # type: ignore[no-any-return]
@@ -145,6 +179,8 @@ class Mns:
                 if error.type == "MessageNotExist":
                     return []
                 raise
+            for m in messages:
+                self._verified(m.message_body_md5, m.message_body, f"received message {m.message_id}")
             return [Received(m.message_body, m.receipt_handle, m.message_id, m.dequeue_count) for m in messages]
 
         return self._with_retry(f"receive from queue {queue}", call)  # type: ignore[no-any-return]
@@ -161,6 +197,8 @@ class Mns:
                 if error.type == "MessageNotExist":
                     return []
                 raise
+            for m in messages:
+                self._verified(m.message_body_md5, m.message_body, f"peeked message {m.message_id}")
             return [Received(m.message_body, "", m.message_id, m.dequeue_count) for m in messages]
 
         return self._with_retry(f"peek at queue {queue}", call)  # type: ignore[no-any-return]

@@ -35,6 +35,8 @@ class Evidence:
     """Role -> queue name: input, dead_letter, parking."""
     lost_calls: int = 0
     log_findings: Sequence[str] = field(default_factory=list)
+    unsent: Mapping[str, str] = field(default_factory=dict)
+    """Event id -> why the harness could not deliver it: the run then proves nothing about that event."""
 
 
 def _by_event(outcomes: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
@@ -169,8 +171,14 @@ def _parked_event_ids(messages: Iterable[Mapping[str, Any]]) -> set[str]:
     return found
 
 
+def check_sends(evidence: Evidence) -> list[str]:
+    """Every planned send was delivered: a send the harness gave up on is a gap in the proof, never a pass."""
+    return [f"{event_id}: not delivered by the harness ({reason})" for event_id, reason in evidence.unsent.items()]
+
+
 def check_all(evidence: Evidence, mapping: RoleMapping) -> list[str]:
     return [
+        *check_sends(evidence),
         *check_outcomes(evidence),
         *check_webhook_answers(evidence),
         *check_dms(evidence, expected_plans(evidence.sent, mapping)),

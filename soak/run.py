@@ -9,6 +9,7 @@ dead-letter queues are empty and no outcome has arrived for a while; then check 
 from __future__ import annotations
 
 import json
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -23,6 +24,7 @@ from localcloud.process import ROOT, LocalCloudProcess
 from shared.mapping import load_mapping
 from shared.webhook_auth import sign
 from soak import chaos, invariants
+from soak.clients import ForeignAnswerError, ThreadAccounts, new_account, send_verified
 from soak.observe import Observer
 from soak.workload import Planned, plan
 
@@ -54,15 +56,28 @@ class SoakResult:
 
 
 class _Sender:
-    """Delivers one planned event through its route, retrying what a real HR system would retry."""
+    """Delivers one planned event through its route, retrying what a real HR system would retry.
 
-    def __init__(self, env: dict[str, str], account: Any) -> None:
+    Each sending thread has its own MNS account (see soak/clients.py), and a queue send counts only when MNS
+    echoes the MD5 of its body. A send that keeps failing is recorded in `unsent`, to be reported as a
+    violation, rather than raised: one stubborn event must not end the run without its figures.
+    """
+
+    def __init__(self, env: dict[str, str], accounts: ThreadAccounts, attempts: int = 30) -> None:
         self.env = env
-        self.account = account
+        self.accounts = accounts
+        self.attempts = attempts
         self.retries: Counter[str] = Counter()
+        self.unsent: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def _retried(self, kind: str, attempt: int) -> None:
+        with self._lock:
+            self.retries[kind] += 1
+        time.sleep(min(0.05 * 2**attempt, 1.0))
 
     def webhook(self, planned: Planned) -> tuple[int, Any]:
-        for attempt in range(30):
+        for attempt in range(self.attempts):
             stamp = str(int(time.time()))
             headers = {
                 "Content-Type": "application/json",
@@ -81,35 +96,40 @@ class _Sender:
                     return status, body
             except OSError:
                 pass
-            self.retries["webhook"] += 1
-            time.sleep(min(0.05 * 2**attempt, 1.0))
+            self._retried("webhook", attempt)
         return 0, None
 
-    def queue(self, planned: Planned) -> None:
+    def queue(self, planned: Planned) -> bool:
+        """Whether MNS stored the event, as its answer for exactly this body says."""
         from mns.mns_exception import MNSExceptionBase
-        from mns.queue import Message
 
-        queue = self.account.get_queue(self.env["INPUT_QUEUE"])
-        queue.set_encoding(False)
-        for attempt in range(30):
+        body, last = planned.body.decode("utf-8"), ""
+        for attempt in range(self.attempts):
             try:
-                queue.send_message(Message(planned.body.decode("utf-8")))
-                return
-            except (MNSExceptionBase, OSError):
-                self.retries["queue"] += 1
-                time.sleep(min(0.05 * 2**attempt, 1.0))
-        raise RuntimeError(f"{planned.event_id}: the input queue refused it 30 times")
+                queue = self.accounts.get().get_queue(self.env["INPUT_QUEUE"])
+                queue.set_encoding(False)
+                send_verified(queue, body)
+                return True
+            except (MNSExceptionBase, OSError, ForeignAnswerError) as error:
+                last = f"{type(error).__name__}: {error}"
+                self.accounts.discard()
+                self._retried("queue_foreign_answer" if isinstance(error, ForeignAnswerError) else "queue", attempt)
+        self._give_up(planned, f"the input queue refused it {self.attempts} times; last: {last}")
+        return False
 
+    def deliver(self, planned: Planned) -> tuple[int, Any] | None:
+        """The webhook's final answer, or None for the queue route; never raises."""
+        try:
+            if planned.route == "webhook":
+                return self.webhook(planned)
+            self.queue(planned)
+        except Exception as error:  # a harness bug must become a violation, not a lost run
+            self._give_up(planned, f"the sender failed: {type(error).__name__}: {error}")
+        return None
 
-def _account(env: dict[str, str]) -> Any:
-    from mns.account import Account
-
-    return Account(
-        env["MNS_ENDPOINT"],
-        env["ALIBABA_CLOUD_ACCESS_KEY_ID"],
-        env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"],
-        env["ALIBABA_CLOUD_SECURITY_TOKEN"],
-    )
+    def _give_up(self, planned: Planned, reason: str) -> None:
+        with self._lock:
+            self.unsent[planned.event_id] = reason
 
 
 def _in_flight(control: ControlClient, queues: list[str]) -> int:
@@ -120,9 +140,13 @@ def _in_flight(control: ControlClient, queues: list[str]) -> int:
 def _settle(
     control: ControlClient, observer: Observer, env: dict[str, str], deadline: float, quiet_seconds: float = 3.0
 ) -> tuple[Counter[str], bool]:
-    """Replay until nothing is left to replay and nothing new comes out; the replay actions, and whether it did."""
+    """Replay until nothing is left to replay and nothing new comes out; the replay actions, and whether it did.
+
+    Quiet needs the outcome queue drained as well: an observer that fell behind has not seen everything yet.
+    """
     actions: Counter[str] = Counter()
-    dead_letter, work = env["DEAD_LETTER_QUEUE"], [env["INPUT_QUEUE"], env["DEAD_LETTER_QUEUE"]]
+    dead_letter = env["DEAD_LETTER_QUEUE"]
+    work = [env["INPUT_QUEUE"], dead_letter, OUTCOME_QUEUE]
     last_count, quiet_since = -1, time.monotonic()
     while time.monotonic() < deadline:
         if _in_flight(control, [dead_letter]):
@@ -161,12 +185,9 @@ def run(options: SoakOptions, progress: Any = print) -> SoakResult:
     with LocalCloudProcess(extra, command="dev", stderr=options.log_path) as cloud:
         env = cloud.env
         control = ControlClient(env["LOCALCLOUD_CONTROL_URL"], timeout=120)
-        account = _account(env)
-        observer = Observer(control, account, OUTCOME_QUEUE).start()
+        observer = Observer(control, new_account(env), OUTCOME_QUEUE).start()
         try:
-            evidence, actions, quiet, sender, sent_at = _drive(
-                options, sent, env, control, account, observer, started, progress
-            )
+            evidence, actions, quiet, sender, sent_at = _drive(options, sent, env, control, observer, started, progress)
         finally:
             observer.stop()
         secrets = [env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"], env["ALIBABA_CLOUD_SECURITY_TOKEN"], env["WEBHOOK_SECRET"]]
@@ -187,7 +208,6 @@ def _drive(
     sent: list[Planned],
     env: dict[str, str],
     control: ControlClient,
-    account: Any,
     observer: Observer,
     started: float,
     progress: Any,
@@ -199,18 +219,10 @@ def _drive(
     for rule in options.crash:
         control.add_fault(**rule)
     progress(f"soak: {len(sent)} sends, {rules + len(options.crash)} fault rules; sending ...")
-    sender = _Sender(env, account)
-    answers: dict[int, tuple[int, Any]] = {}
-
-    def deliver(index: int) -> None:
-        planned = sent[index]
-        if planned.route == "webhook":
-            answers[index] = sender.webhook(planned)
-        else:
-            sender.queue(planned)
-
+    sender = _Sender(env, ThreadAccounts(env))
     with ThreadPoolExecutor(options.clients) as pool:
-        list(pool.map(deliver, range(len(sent))))
+        delivered = list(pool.map(sender.deliver, sent))
+    answers = {index: answer for index, answer in enumerate(delivered) if answer is not None}
     sending_done = time.monotonic()
     progress(f"soak: sent in {sending_done - started:.1f} s; processing under faults ...")
     deadline = started + options.time_limit
@@ -232,6 +244,7 @@ def _drive(
             "parking": env["PARKING_QUEUE"],
         },
         lost_calls=observer.lost_calls,
+        unsent=dict(sender.unsent),
     )
     return evidence, actions, quiet, sender, sending_done
 

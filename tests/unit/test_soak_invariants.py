@@ -132,6 +132,13 @@ def test_an_invalid_event_the_webhook_accepted_is_caught() -> None:
     assert any("not 400 naming the field" in v for v in found)
 
 
+def test_an_event_the_harness_could_not_send_is_caught() -> None:
+    evidence = clean_run()
+    stuck = first(evidence, "valid").event_id
+    found = violations(invariants.Evidence(**{**vars(evidence), "unsent": {stuck: "refused 30 times"}}))
+    assert f"{stuck}: not delivered by the harness (refused 30 times)" in found
+
+
 @pytest.mark.parametrize("count", [20, 100, 1000])
 def test_the_plan_has_the_asked_shares_and_duplicates_follow_their_original(count: int) -> None:
     sent = plan(count, seed=count)
