@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 from localcloud.control.client import ControlClient  # noqa: E402
 from localcloud.process import LocalCloudProcess  # noqa: E402
 from scripts.scan_logs import known_secrets, scan_file  # noqa: E402
-from shared.webhook_auth import sign  # noqa: E402
+from shared.webhook.auth import sign  # noqa: E402
 
 SAMPLES = ("hired-explicit-roles.json", "hired-mapping-only.json", "updated.json")
 FIRST_UID = 4_000_000_000_000

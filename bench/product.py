@@ -135,14 +135,14 @@ class Bench:
     def instance(self, **overrides: str) -> Iterator[Any]:
         saved = dict(os.environ)
         os.environ.update({**self.env, **overrides})
-        from shared import runtime
+        from shared import wiring
 
-        runtime.reset_instance()
+        wiring.reset()
         try:
             with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
-                yield runtime.instance(None)
+                yield wiring.get(None)
         finally:
-            runtime.reset_instance()
+            wiring.reset()
             os.environ.clear()
             os.environ.update(saved)
 
@@ -308,7 +308,7 @@ class Bench:
     def fill_dead_letters(self, count: int) -> None:
         from mns.queue import Message
 
-        from shared.envelope import dead_letter
+        from shared.messaging.formats import dead_letter
 
         q = self.queue(QUEUES["DEAD_LETTER_QUEUE"])
         for start in range(0, count, 16):
@@ -347,7 +347,7 @@ class Bench:
 WEBHOOK_COLD = """
 import json, os, sys, time
 from functions.webhook.index import handler
-from shared.webhook_auth import sign
+from shared.webhook.auth import sign
 uid = sys.argv[1]
 body = json.dumps({"schema_version": 1, "event_id": "cold:" + uid, "source": "bench", "type": "employee.hired",
     "occurred_at": "2026-11-22T09:00:00+08:00", "employee": {"uid": uid, "nickname": "Cold"}}).encode()
@@ -406,11 +406,11 @@ Account(e["MNS_ENDPOINT"], e["ALIBABA_CLOUD_ACCESS_KEY_ID"], e["ALIBABA_CLOUD_AC
 
 REPLAY_SCRIPT = """
 import contextlib, io, json, os, resource, time
-from shared import runtime
+from shared import wiring
 from shared.replay import replay
-from shared.retry import Deadline
+from shared.infra.retry import Deadline
 with contextlib.redirect_stdout(io.StringIO()):
-    instance = runtime.instance(None)
+    instance = wiring.get(None)
     started = time.perf_counter()
     report = replay(instance, Deadline.after(3600))
     seconds = time.perf_counter() - started
@@ -443,8 +443,9 @@ print(json.dumps({"seconds": time.perf_counter() - started}))
 RSS_SCRIPT = """
 import json, resource, sys
 if sys.argv[1] == "product":
-    import functions.worker.index, functions.webhook.index, functions.replay.index, shared.dms_client
-    import alibabacloud_dms20250414.client, alibabacloud_dms_enterprise20181101.client, mns.account, shared.pipeline
+    import functions.worker.index, functions.webhook.index, functions.replay.index, shared.dms.client
+    import shared.lifecycle.provisioner
+    import alibabacloud_dms20250414.client, alibabacloud_dms_enterprise20181101.client, mns.account
 else:
     import alibabacloud_dms20250414.client, alibabacloud_dms_enterprise20181101.client, mns.account, pydantic
 print(json.dumps(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))

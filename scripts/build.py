@@ -24,7 +24,17 @@ sys.path.insert(0, str(ROOT))
 
 from localcloud.fc.spec import load  # noqa: E402
 
-SHARED_FILES = ("*.py", "*.json")
+SHARED_SUFFIXES = (".py", ".json")
+"""What of shared/ ships: its modules and the bundled role mapping."""
+
+
+def shared_ignored(folder: str, names: list[str]) -> set[str]:
+    """Caches and anything that is neither a package, a module nor the mapping stay behind."""
+    return {
+        name
+        for name in names
+        if name == "__pycache__" or not (Path(folder, name).is_dir() or name.endswith(SHARED_SUFFIXES))
+    }
 
 
 def interpreter(runtime: str) -> str:
@@ -72,10 +82,8 @@ def package(resource: str, deps: Path, out: Path) -> Path:
     shutil.rmtree(destination, ignore_errors=True)
     destination.mkdir(parents=True)
     shutil.copy2(ROOT / "functions" / resource / "index.py", destination / "index.py")
-    (destination / "shared").mkdir()
-    for pattern in SHARED_FILES:
-        for source in (ROOT / "shared").glob(pattern):
-            shutil.copy2(source, destination / "shared" / source.name)
+    # The whole tree: the core is packages in layers, and a module copied by a flat glob would go missing unseen.
+    shutil.copytree(ROOT / "shared", destination / "shared", ignore=shared_ignored)
     shutil.copytree(deps, destination / "python", ignore=shutil.ignore_patterns(".complete", "__pycache__"))
     return destination
 

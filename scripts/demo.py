@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from localcloud.control.client import ControlClient  # noqa: E402
 from localcloud.process import LocalCloudProcess  # noqa: E402
-from shared.webhook_auth import sign  # noqa: E402
+from shared.webhook.auth import sign  # noqa: E402
 
 EVENTS = ROOT / "events" / "hr"
 OUTCOMES_QUEUE = "hr-outcomes"

@@ -23,11 +23,26 @@ The mobile heuristic, and why it does not flag ids: logs are full of long digit 
 workspace ids, account ids, epoch milliseconds, request ids), and any 11 consecutive digits of one look like a
 mainland mobile. So a number counts only when it is a whole token: no letter or digit touches it on either
 side (hex ids and digit runs are one token), it is not preceded by `.` (a decimal) and not followed by `*`
-(the masked form `+86 139******34` keeps the country code and three digits, never 8). A bare 11-digit
-number under a JSON key naming an id (`uid`, `id`, `*_id`, `*Id`) is an id, not a mobile: the contract allows
-11-digit UIDs, and a leak would not be named that way. Numbers with `+` or `00` are checked under every key.
-JSON numbers with a fraction are never mobiles. An 11-digit id starting 13-19 in free text is indistinguishable
-from a mainland mobile and is reported: better a false alarm than a leak.
+(the masked form `+86 139******34` keeps the country code and three digits, never 8). A `+` or `00` number
+takes in every group of digits that follows it, so that backtracking cannot cut a longer number down to a
+mobile-sized piece; a token that merely starts with digits (`24C4895304DCDBFF0CE8E860`, an FC request id, or
+`2nd`) is a word, not a group, and ends the number before it.
+
+Dashes join the groups of a mobile, and the segments of hex ids too, which are now and then all digits: UUID
+`65e0abfd-0068-5657-8096-bfbab7726a62` holds `0068-5657-8096`, an `00` number by shape, UUID
+`9302386f-0e9b-4a10-932c-002019306204` ends in one, and the MNS message id
+`EE9601DCA7BE7500-1-19355292754-200484734` holds 11 digits between dashes. So digits inside a hex id are never
+a mobile. A hex id is a run of two or more hex segments joined by dashes (within a longer dash-joined token,
+such as `req-<uuid>`, the run of its hex segments) that is UUID-shaped (8-4-4-4-12), or has a segment of 16
+or more characters (no part of a mobile), or has a segment mixing digits and the letters a-f, as random hex
+all but always does: FC request ids `1-<8 hex>-<24 hex>`, MNS message ids `<16 hex>-1-<hex ms>-<seq>` and
+receipt handles. A mobile grouped by dashes is all digits, so it is no hex id, and neither is
+`dead-138-1234-5678`; a mobile beside an id, not glued to it by a dash, is found.
+
+A bare 11-digit number under a JSON key naming an id (`uid`, `id`, `*_id`, `*Id`) is an id, not a mobile: the
+contract allows 11-digit UIDs, and a leak would not be named that way. Numbers with `+` or `00` are checked
+under every key. JSON numbers with a fraction are never mobiles. An 11-digit id starting 13-19 in free text is
+indistinguishable from a mainland mobile and is reported: better a false alarm than a leak.
 """
 
 from __future__ import annotations
@@ -76,8 +91,9 @@ _NOT_BEFORE = r"(?<![0-9A-Za-z+*.])"
 _NOT_AFTER = r"(?![0-9A-Za-z*])"
 _SEP = r"[ .()-]"
 # Each prefixed form must end where the run of digits and separators ends, so a lookahead forbids stopping
-# before a separator and a digit: backtracking cannot cut a long number down to a mobile-sized piece.
-_END = rf"{_NOT_AFTER}(?!{_SEP}{{1,2}}\d)"
+# before a separator and a group of digits: backtracking cannot cut a long number down to a mobile-sized piece.
+# A token that only starts with digits (`24C4895304DCDBFF0CE8E860`, a request id) is a word, not a group.
+_END = rf"{_NOT_AFTER}(?!{_SEP}{{1,2}}\d+(?![0-9A-Za-z]))"
 _PLUS = re.compile(rf"{_NOT_BEFORE}\+[1-9](?:{_SEP}{{0,2}}\d){{7,14}}{_END}")
 _DOUBLE_ZERO = re.compile(rf"{_NOT_BEFORE}\(?00\)?[ -]?[1-9](?:{_SEP}{{0,2}}\d){{7,14}}{_END}")
 _MAINLAND = re.compile(rf"{_NOT_BEFORE}1[3-9]\d(?:[ -]?\d{{4}}){{2}}{_NOT_AFTER}")
@@ -85,6 +101,12 @@ _MAINLAND = re.compile(rf"{_NOT_BEFORE}1[3-9]\d(?:[ -]?\d{{4}}){{2}}{_NOT_AFTER}
 # a colon may have spaces after it, so "token= region=x" is an empty token, not one valued "region=x".
 _PAIR = re.compile(r"""(?P<key>[A-Za-z][A-Za-z0-9_-]*)["']?(?:\s*:\s*|\s*=)["']?(?=(?P<value>[^\s"',;}\]]*))""")
 _ID_KEY = re.compile(r"^(?:id|uid|.*[_-]id|.*[a-z]Id|.*ID)$")
+# Two or more whole hex segments joined by dashes, as many as there are (the search goes left to right, so a
+# run starts at its first segment); each segment starts and ends at a dash or at a token's edge.
+_HEX_RUN = re.compile(r"(?<![0-9A-Za-z])[0-9A-Fa-f]+(?:-[0-9A-Fa-f]+)+(?![0-9A-Za-z])")
+_UUID_SHAPE = (8, 4, 4, 4, 12)
+LONG_HEX = 16
+"""A dash-joined segment this long is no part of a mobile (E.164 allows 15 digits in all): an id."""
 
 
 @dataclass(frozen=True)
@@ -125,8 +147,37 @@ def _mask_number(text: str) -> str:
     return f"{prefix}{digits[:3]}{'*' * (len(digits) - 5)}{digits[-2:]}"
 
 
+def _is_hex_id(segments: Sequence[str]) -> bool:
+    """Whether dash-joined hex segments are an id (see the module docstring), never a mobile."""
+    if len(segments) < 2:
+        return False
+    lengths = tuple(len(segment) for segment in segments)
+    if any(lengths[i : i + len(_UUID_SHAPE)] == _UUID_SHAPE for i in range(len(lengths) - len(_UUID_SHAPE) + 1)):
+        return True
+    return any(len(segment) >= LONG_HEX or not (segment.isdigit() or segment.isalpha()) for segment in segments)
+
+
+def _hex_id_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Where the hex ids in `text` are."""
+    if "-" in text:
+        for run in _HEX_RUN.finditer(text):
+            if _is_hex_id(run.group().split("-")):
+                yield run.span()
+
+
+def _without_hex_ids(text: str) -> str:
+    """`text` with every hex id replaced by as many letters, which no mobile can start, end or run through."""
+    pieces: list[str] = []
+    done = 0
+    for start, end in _hex_id_spans(text):
+        pieces += [text[done:start], "x" * (end - start)]
+        done = end
+    return "".join(pieces) + text[done:] if pieces else text
+
+
 def _mobiles(text: str, id_valued: bool) -> Iterator[str]:
     """Masked hints of the unmasked mobiles in `text`."""
+    text = _without_hex_ids(text)
     taken: list[tuple[int, int]] = []
     patterns = (_PLUS, _DOUBLE_ZERO) if id_valued else (_PLUS, _DOUBLE_ZERO, _MAINLAND)
     for pattern in patterns:

@@ -9,26 +9,30 @@ poison message stops circling and a person can look at it.
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from shared.envelope import fits, read_dead_letter, unwrap, wrap
-from shared.outcome import Outcome
-from shared.pipeline import identify
-from shared.retry import Deadline
-from shared.runtime import Instance
+from shared.infra.retry import Deadline
+from shared.lifecycle.outcome import Outcome, identify
+from shared.messaging.formats import DeadLetter, fits, parked, read_own_dead_letter, unwrap, wrap
+from shared.triggers.eventbridge_mns import decode_body, json_or_none
+from shared.triggers.fc_records import from_eventbridge_dead_letter, from_fc_async_failure
+from shared.wiring import Wiring
 
-PARKED_KIND = "dms-onboarding.parked/v1"
 
-
-def max_replays(environ: Mapping[str, str] | None = None) -> int:
-    raw = (os.environ if environ is None else environ).get("MAX_REPLAYS", "3")
-    try:
-        return max(0, int(raw))
-    except ValueError:
-        raise ValueError(f"MAX_REPLAYS: {raw!r} is not an integer") from None
+def read_dead_letter(body: str) -> DeadLetter:
+    """A dead-letter queue message, whoever wrote it: our worker, FC's async failure destination, EventBridge."""
+    data = json_or_none(decode_body(body))
+    own = read_own_dead_letter(data, body)
+    if own is not None:
+        return own
+    if isinstance(data, Mapping):
+        for read in (from_fc_async_failure, from_eventbridge_dead_letter):
+            found = read(data)
+            if found is not None:
+                return DeadLetter(found.message, unwrap(found.message).replays, found.reason, found.origin)
+    return DeadLetter(body, unwrap(body).replays, {"condition": "unrecognised dead-letter record"}, "unknown")
 
 
 def _quarantined(message: str, replays: int, reason: Mapping[str, Any]) -> Outcome:
@@ -39,15 +43,15 @@ def _quarantined(message: str, replays: int, reason: Mapping[str, Any]) -> Outco
     )
 
 
-def replay(instance: Instance, deadline: Deadline, dry_run: bool = False, limit: int | None = None) -> dict[str, Any]:
+def replay(wiring: Wiring, deadline: Deadline, dry_run: bool = False, limit: int | None = None) -> dict[str, Any]:
     """Drain the dead-letter queue until it is empty, `limit` records are handled, or the deadline nears."""
-    settings = instance.settings
-    cap = max_replays()
+    settings = wiring.settings
+    cap = settings.max_replays
     actions: Counter[str] = Counter()
     planned: list[dict[str, Any]] = []
     handled = 0
     if dry_run:
-        for item in instance.mns.peek(settings.dead_letter_queue, 16):
+        for item in wiring.mns.peek(settings.dead_letter_queue, 16):
             record = read_dead_letter(item.body)
             action = "park" if record.replays >= cap else "replay"
             planned.append(
@@ -56,7 +60,7 @@ def replay(instance: Instance, deadline: Deadline, dry_run: bool = False, limit:
             actions[f"would_{action}"] += 1
         return {"dry_run": True, "actions": dict(actions), "records": planned}
     while deadline.allows(3.0) and (limit is None or handled < limit):
-        batch = instance.mns.receive(settings.dead_letter_queue, 16, 1)
+        batch = wiring.mns.receive(settings.dead_letter_queue, 16, 1)
         if not batch:
             break
         for item in batch:
@@ -65,19 +69,12 @@ def replay(instance: Instance, deadline: Deadline, dry_run: bool = False, limit:
             requeued = wrap(unwrapped.event, unwrapped.correlation_id, record.replays + 1)
             # An event whose envelope no longer fits an MNS message can never be replayed: it is parked at once.
             if record.replays >= cap or not fits(requeued):
-                parked = {
-                    "kind": PARKED_KIND,
-                    "message": record.message,
-                    "replays": record.replays,
-                    "reason": dict(record.reason),
-                    "origin": record.origin,
-                }
-                text = json.dumps(parked, ensure_ascii=False)
+                text = parked(record)
                 # A message too large to park inside its record is parked as it came; its reason is in the log.
-                instance.mns.send(settings.parking_queue, text if fits(text) else record.message)
+                wiring.mns.send(settings.parking_queue, text if fits(text) else record.message)
                 outcome = _quarantined(record.message, record.replays, record.reason)
-                instance.mns.publish(settings.result_topic, outcome.to_json(), outcome.tag)
-                instance.log.warning(
+                wiring.mns.publish(settings.result_topic, outcome.to_json(), outcome.tag)
+                wiring.log.warning(
                     "parked",
                     correlation_id=outcome.correlation_id,
                     event_id=outcome.event_id,
@@ -86,10 +83,10 @@ def replay(instance: Instance, deadline: Deadline, dry_run: bool = False, limit:
                 )
                 actions["parked"] += 1
             else:
-                instance.mns.send(settings.input_queue, requeued)
+                wiring.mns.send(settings.input_queue, requeued)
                 actions["replayed"] += 1
-            instance.mns.delete(settings.dead_letter_queue, item.receipt_handle)
+            wiring.mns.delete(settings.dead_letter_queue, item.receipt_handle)
             handled += 1
     report = {"dry_run": False, "actions": dict(actions), "handled": handled}
-    instance.log.info("replay done", **report)
+    wiring.log.info("replay done", **report)
     return report

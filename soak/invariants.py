@@ -11,10 +11,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.contract import parse_event
-from shared.envelope import unwrap
-from shared.mapping import Plan, RoleMapping, resolve_plan
-from shared.outcome import outcome_id
+from shared.contract.event import parse_event
+from shared.lifecycle.mapping import RoleMapping, resolve_plan
+from shared.lifecycle.outcome import outcome_id
+from shared.lifecycle.plan import Plan
+from shared.messaging.formats import unwrap
 from soak.workload import Planned
 
 TERMINAL_OK = frozenset({"provisioned", "already_provisioned"})

@@ -21,8 +21,8 @@ from typing import Any
 
 from localcloud.control.client import ControlClient
 from localcloud.process import ROOT, LocalCloudProcess
-from shared.mapping import load_mapping
-from shared.webhook_auth import sign
+from shared.lifecycle.mapping import load_mapping
+from shared.webhook.auth import sign
 from soak import chaos, invariants
 from soak.clients import ForeignAnswerError, ThreadAccounts, new_account, send_verified
 from soak.observe import Observer

@@ -19,7 +19,7 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from shared.contract import SCHEMA_PATH
+from shared.contract.schema import SCHEMA_PATH
 
 EVENTS = Path(__file__).resolve().parents[1] / "events" / "hr"
 SAMPLES: tuple[dict[str, Any], ...] = tuple(

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from shared import runtime
-from shared.batch import process_batch
-from shared.envelope import trigger_messages
+from shared import wiring
+from shared.triggers.eventbridge_mns import trigger_messages
+from shared.worker import process_batch
 
 
 def handler(event: bytes, context: Any) -> str:
-    instance = runtime.instance(context)
-    report = process_batch(trigger_messages(event), instance, runtime.deadline(context))
+    report = process_batch(trigger_messages(event), wiring.get(context), wiring.deadline(context))
     return json.dumps(report)

@@ -17,7 +17,7 @@ from mns.queue import Message
 
 from localcloud.control.client import ControlClient
 from localcloud.fc.dev import DevEnvironment
-from shared.webhook_auth import sign
+from shared.webhook.auth import sign
 from tests.integration.mns_clients import drain
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -39,9 +39,9 @@ from schemathesis.specs.openapi.checks import (
 
 from localcloud.faults import FaultRule
 from localcloud.fc.dev import DevEnvironment
-from shared.contract import ContractError, parse_event
-from shared.webhook import MAX_BODY_BYTES
-from shared.webhook_auth import WINDOW_SECONDS, sign
+from shared.contract.event import ContractError, parse_event
+from shared.webhook.auth import WINDOW_SECONDS, sign
+from shared.webhook.routes import MAX_BODY_BYTES
 from tests.integration.mns_clients import drain
 
 ROOT = Path(__file__).resolve().parents[2]

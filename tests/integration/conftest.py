@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from localcloud import LocalCloud
-from shared import runtime
+from shared import wiring
 from tests.integration.test_functions import Deployment
 
 
@@ -16,6 +16,6 @@ def deployment(cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> Iterator[D
     deployed = Deployment(cloud)
     for name, value in deployed.env().items():
         monkeypatch.setenv(name, value)
-    runtime.reset_instance()
+    wiring.reset()
     yield deployed
-    runtime.reset_instance()
+    wiring.reset()

@@ -1,4 +1,7 @@
-"""`make build` output stands alone: every handler imports from its package with FC's Python versions."""
+"""`make build` output stands alone: every handler, and every module of its `shared/`, imports from its package
+with FC's Python versions. Importing every module matters: the core imports some of its modules lazily (the DMS
+client, the provisioner), so a module missing from the package would only fail on the first event that needs it.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +14,23 @@ import pytest
 from scripts.build import interpreter
 
 ROOT = Path(__file__).resolve().parents[2]
+SOURCE_MODULES = sorted(
+    ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+    for path in (ROOT / "shared").rglob("*.py")
+    if path.name != "__main__.py" and path != ROOT / "shared" / "__init__.py"
+)
 IMPORT_CHECK = """
-import sys
+import importlib, pkgutil, sys
 sys.path[:0] = [sys.argv[1], sys.argv[1] + "/python"]
 import index
 assert callable(index.handler), "index.handler is not callable"
-assert "shared" in sys.modules and sys.modules["shared"].__file__.startswith(sys.argv[1])
+import shared
+assert shared.__file__.startswith(sys.argv[1])
+names = [m.name for m in pkgutil.walk_packages(shared.__path__, "shared.") if not m.name.endswith(".__main__")]
+for name in names:
+    assert importlib.import_module(name).__file__.startswith(sys.argv[1]), name
 assert not any(m.startswith(("localcloud", "tests")) for m in sys.modules)
+print(" ".join(sorted(names)), file=sys.stderr)
 print(sys.version_info[:2])
 """
 
@@ -49,7 +62,9 @@ def test_each_handler_imports_from_its_built_package_alone(
             [python, "-I", "-c", IMPORT_CHECK, str(package)], cwd=out, capture_output=True, text=True, check=False
         )
         assert result.returncode == 0, f"{function} on {version}: {result.stderr}"
+        assert result.stderr.split() == SOURCE_MODULES, "every module of shared/ is in the package"
         assert result.stdout.strip() == str(tuple(int(p) for p in version.split(".")))
         size = sum(f.stat().st_size for f in package.rglob("*") if f.is_file()) / 1_000_000
         print(f"{function} package for python{version}: {size:.1f} MB")
         assert (package / "python" / "pydantic_core").is_dir()
+        assert (package / "shared" / "role_mapping.json").is_file()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import threading
 from dataclasses import replace
 
@@ -10,10 +12,14 @@ import pytest
 from localcloud import LocalCloud
 from localcloud.credentials import Credential
 from localcloud.faults import FaultRule
-from shared.credentials import RoleCredentials
-from shared.dms_client import DmsClient, DmsSettings
-from shared.ratelimit import RateLimiter
-from shared.retry import Deadline, RetryPolicy
+from shared.config import DmsClientConfig
+from shared.dms.client import DmsClient
+from shared.dms.operations import ADD_USER_TO_DATA_AGENT_WORKSPACE, OPERATIONS, REGISTER_USER, Operation
+from shared.dms.transport import PACKAGES, SdkTransport
+from shared.infra.credentials import RoleCredentials
+from shared.infra.ratelimit import RateLimiter
+from shared.infra.retry import Deadline, RetryPolicy
+from shared.lifecycle.steps import StepResult
 
 UID = "2000000000001"
 WORKSPACE = "209230000007291"
@@ -32,7 +38,7 @@ class Sleeps:
 def make_client(
     cloud: LocalCloud, sleeps: Sleeps | None = None, read_timeout_ms: int = 2000, qps: float = 1000.0, **env: str
 ) -> DmsClient:
-    settings = DmsSettings.from_env(
+    settings = DmsClientConfig.from_env(
         {
             "DMS_ENDPOINT": cloud.dms_endpoint,
             "DMS_ENTERPRISE_ENDPOINT": cloud.dms_enterprise_endpoint,
@@ -48,14 +54,22 @@ def make_client(
     return DmsClient(settings, lambda: credentials, sleep=sleeps or Sleeps())
 
 
-def register(client: DmsClient, uid: str = UID, seconds: float = 30) -> object:
-    return client.register_user(uid, "Ada", ["USER", "DBA"], "+8613812345678", None, Deadline.after(seconds))
+def register(client: DmsClient, uid: str = UID, seconds: float = 30) -> StepResult:
+    parameters = {"Uid": uid, "UserNick": "Ada", "RoleNames": "USER,DBA", "Mobile": "+8613812345678", "Tid": None}
+    return StepResult.of("register_user", client.call(REGISTER_USER, parameters, Deadline.after(seconds)))
+
+
+def add_to_workspace(client: DmsClient, workspace: str, role: str, unit: str | None) -> StepResult:
+    parameters = {"WorkspaceId": workspace, "MemberId": UID, "RoleName": role, "DMSUnit": unit}
+    return StepResult.of(
+        "add_to_workspace", client.call(ADD_USER_TO_DATA_AGENT_WORKSPACE, parameters, Deadline.after(30))
+    )
 
 
 def test_new_user_is_done_in_one_attempt(cloud: LocalCloud) -> None:
     result = register(make_client(cloud))
-    assert (result.result, result.attempts) == ("done", 1)  # type: ignore[attr-defined]
-    assert result.request_id  # type: ignore[attr-defined]
+    assert (result.result, result.attempts) == ("done", 1)
+    assert result.request_id
     assert cloud.dms.snapshot()["users"][0]["role_names"] == ["USER", "DBA"]
 
 
@@ -67,7 +81,7 @@ def test_existing_user_counts_as_already_in_every_error_style(style: str) -> Non
         client = make_client(cloud)
         register(client)
         result = register(client)
-    assert (result.result, result.attempts) == ("already", 1)  # type: ignore[attr-defined]
+    assert (result.result, result.attempts) == ("already", 1)
 
 
 def test_throttling_is_retried_honouring_retry_after(cloud: LocalCloud) -> None:
@@ -76,7 +90,7 @@ def test_throttling_is_retried_honouring_retry_after(cloud: LocalCloud) -> None:
     )
     sleeps = Sleeps()
     result = register(make_client(cloud, sleeps))
-    assert (result.result, result.attempts) == ("done", 3)  # type: ignore[attr-defined]
+    assert (result.result, result.attempts) == ("done", 3)
     assert len(sleeps.waits) == 2
     assert all(wait >= 0.7 for wait in sleeps.waits)
 
@@ -84,19 +98,19 @@ def test_throttling_is_retried_honouring_retry_after(cloud: LocalCloud) -> None:
 def test_persistent_503_fails_as_retryable_after_all_attempts(cloud: LocalCloud) -> None:
     cloud.faults.add(FaultRule(kind="error", service="dms-enterprise", status=503, code="ServiceUnavailable"))
     result = register(make_client(cloud))
-    assert (result.result, result.kind, result.attempts, result.code) == (  # type: ignore[attr-defined]
+    assert (result.result, result.kind, result.attempts, result.code) == (
         "failed",
         "transient",
         RetryPolicy().max_attempts,
         "ServiceUnavailable",
     )
-    assert result.to_dict()["retryable"] is True  # type: ignore[attr-defined]
+    assert result.to_dict()["retryable"] is True
 
 
 def test_timeouts_are_retried_then_fail_as_retryable(cloud: LocalCloud) -> None:
     cloud.faults.add(FaultRule(kind="hang", service="dms-enterprise", hang_seconds=2))
     result = register(make_client(cloud, read_timeout_ms=200, DMS_MAX_ATTEMPTS="2"))
-    assert (result.result, result.kind, result.attempts, result.code) == (  # type: ignore[attr-defined]
+    assert (result.result, result.kind, result.attempts, result.code) == (
         "failed",
         "transient",
         2,
@@ -107,13 +121,13 @@ def test_timeouts_are_retried_then_fail_as_retryable(cloud: LocalCloud) -> None:
 def test_dropped_connection_is_retried_to_success(cloud: LocalCloud) -> None:
     cloud.faults.add(FaultRule(kind="drop", service="dms-enterprise", count=1))
     result = register(make_client(cloud))
-    assert (result.result, result.attempts) == ("done", 2)  # type: ignore[attr-defined]
+    assert (result.result, result.attempts) == ("done", 2)
 
 
 def test_lost_answer_after_registration_ends_as_already(cloud: LocalCloud) -> None:
     cloud.faults.add(FaultRule(kind="drop_after", service="dms-enterprise", count=1))
     result = register(make_client(cloud))
-    assert (result.result, result.attempts) == ("already", 2)  # type: ignore[attr-defined]
+    assert (result.result, result.attempts) == ("already", 2)
     assert len(cloud.dms.snapshot()["users"]) == 1
 
 
@@ -122,19 +136,19 @@ def test_permission_error_fails_at_once_keeping_code_and_request_id(cloud: Local
         Credential(cloud.config.access_key_id, cloud.config.access_key_secret, cloud.config.security_token, allow=[])
     )
     result = register(make_client(cloud))
-    assert (result.result, result.kind, result.attempts, result.code) == (  # type: ignore[attr-defined]
+    assert (result.result, result.kind, result.attempts, result.code) == (
         "failed",
         "permanent",
         1,
         "Forbidden.RAM",
     )
-    assert result.request_id  # type: ignore[attr-defined]
+    assert result.request_id
 
 
 def test_unknown_workspace_fails_at_once(cloud: LocalCloud) -> None:
     client = make_client(cloud)
     register(client)
-    result = client.add_to_workspace("1", UID, "MEMBER", None, Deadline.after(30))
+    result = add_to_workspace(client, "1", "MEMBER", None)
     assert (result.result, result.kind, result.attempts, result.code) == ("failed", "permanent", 1, "DMS-DA-40411")
 
 
@@ -142,8 +156,8 @@ def test_member_added_twice_counts_as_already(cloud: LocalCloud) -> None:
     client = make_client(cloud)
     register(client)
     cloud.dms.add_workspace(WORKSPACE)
-    first = client.add_to_workspace(WORKSPACE, UID, "MEMBER", cloud.config.region, Deadline.after(30))
-    second = client.add_to_workspace(WORKSPACE, UID, "MEMBER", cloud.config.region, Deadline.after(30))
+    first = add_to_workspace(client, WORKSPACE, "MEMBER", cloud.config.region)
+    second = add_to_workspace(client, WORKSPACE, "MEMBER", cloud.config.region)
     assert (first.result, second.result) == ("done", "already")
     assert first.data["RoleName"] == "member"
 
@@ -154,23 +168,24 @@ def test_no_retry_is_started_that_cannot_finish_before_the_deadline(cloud: Local
     )
     sleeps = Sleeps()
     result = register(make_client(cloud, sleeps), seconds=2)
-    assert (result.result, result.attempts) == ("failed", 1)  # type: ignore[attr-defined]
+    assert (result.result, result.attempts) == ("failed", 1)
     assert sleeps.waits == []
 
 
 def test_new_sts_token_rebuilds_the_clients(cloud: LocalCloud) -> None:
     current = {"token": cloud.config.security_token}
-    settings = DmsSettings.from_env(
+    settings = DmsClientConfig.from_env(
         {"DMS_ENDPOINT": cloud.dms_endpoint, "DMS_ENTERPRISE_ENDPOINT": cloud.dms_enterprise_endpoint}
     )
     ak, secret = cloud.config.access_key_id, cloud.config.access_key_secret
-    client = DmsClient(settings, lambda: RoleCredentials(ak, secret, current["token"]))
-    first = client.clients()
-    assert client.clients() is first
+    transport = SdkTransport(settings, lambda: RoleCredentials(ak, secret, current["token"]))
+    client = DmsClient(settings, lambda: RoleCredentials(ak, secret, current["token"]), transport=transport)
+    first = transport.clients()
+    assert transport.clients() is first
     current["token"] = "RotatedToken"
     cloud.credentials.put(Credential(ak, secret, "RotatedToken"))
-    assert client.clients() is not first
-    assert register(client).result == "done"  # type: ignore[attr-defined]
+    assert transport.clients() is not first
+    assert register(client).result == "done"
 
 
 def test_rate_limit_holds_under_a_burst(cloud: LocalCloud) -> None:
@@ -186,3 +201,25 @@ def test_rate_limit_holds_under_a_burst(cloud: LocalCloud) -> None:
     assert len(times) == 25
     busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
     assert busiest <= 10
+
+
+SAMPLE_PARAMETERS = {
+    REGISTER_USER: {"Uid": UID, "UserNick": "Ada", "RoleNames": "USER"},
+    ADD_USER_TO_DATA_AGENT_WORKSPACE: {"WorkspaceId": WORKSPACE, "MemberId": UID, "RoleName": "MEMBER"},
+}
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.action)
+def test_each_operation_row_reaches_its_product_with_its_version_and_action(
+    cloud: LocalCloud, operation: Operation
+) -> None:
+    cloud.dms.add_workspace(WORKSPACE)
+    client = make_client(cloud)
+    if operation is not REGISTER_USER:
+        register(client)
+    result = client.call(operation, SAMPLE_PARAMETERS[operation], Deadline.after(30))
+    assert (result.result, result.attempts) == ("done", 1), result.verdict
+    (call,) = cloud.calls.query(service=operation.product, action=operation.action)
+    assert call["status"] == 200
+    module = importlib.import_module(PACKAGES[operation.product] + ".client")
+    assert f"'{operation.version}'" in inspect.getsource(getattr(module.Client, operation.method_name))

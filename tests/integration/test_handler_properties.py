@@ -26,14 +26,15 @@ from functions.replay.index import handler as replay_handler
 from functions.webhook.index import handler as webhook_handler
 from functions.worker.index import handler as worker_handler
 from localcloud.faults import FaultRule
-from shared import runtime
-from shared.batch import BatchIncompleteError
-from shared.contract import ContractError, HrEvent, parse_event
-from shared.envelope import EVENT_KIND, read_dead_letter, wrap
-from shared.http import PROBLEM_TYPE_BASE
-from shared.problems import load_json
-from shared.webhook import MAX_BODY_BYTES, ROUTES
-from shared.webhook_auth import sign
+from shared import wiring
+from shared.contract.event import ContractError, HrEvent, parse_event
+from shared.contract.strictjson import load_json
+from shared.messaging.formats import EVENT_KIND, wrap
+from shared.replay import read_dead_letter
+from shared.triggers.http import PROBLEM_TYPE_BASE
+from shared.webhook.auth import sign
+from shared.webhook.routes import MAX_BODY_BYTES, ROUTES
+from shared.worker import BatchIncompleteError
 from tests.integration.test_functions import AUDIT, QUEUES, SECRET, Deployment, batch, http_event, sample, signed
 from tests.strategies import SAMPLES, events, examples, mobile_digits, names_a_field, raw_events
 
@@ -48,7 +49,7 @@ DEAD_LETTER = QUEUES["DEAD_LETTER_QUEUE"]
 def unthrottled(deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> Deployment:
     """Generated valid events are provisioned for real; the client-side DMS rate limit would only slow that down."""
     monkeypatch.setenv("DMS_QPS", "1000")
-    runtime.reset_instance()
+    wiring.reset()
     return deployment
 
 
@@ -321,7 +322,7 @@ def test_batch_whose_outcome_cannot_be_published_fails_whole_and_its_redelivery_
     bodies = [sample(name).decode("utf-8") for name in ("updated.json", "invalid-role.json", "hired-mapping-only.json")]
     delivered = batch([(body, f"m{i}") for i, body in enumerate(bodies)])
     monkeypatch.setenv("WORKER_CONCURRENCY", "1")  # one message at a time, so the first publish gets every fault
-    attempts = 3  # shared.mns tries a publish three times before giving up
+    attempts = 3  # shared.messaging.client tries a publish three times before giving up
     deployment.cloud.faults.add(FaultRule(kind="error", service="mns", action="PublishMessage", count=attempts))
     with pytest.raises(BatchIncompleteError):
         worker_handler(delivered, None)

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import pytest
 
-from shared.credentials import RoleCredentials
-from shared.mns import Mns, MnsUnavailableError, verify_md5
+from shared.config import ConfigError, Settings
+from shared.infra.credentials import RoleCredentials
+from shared.messaging.client import Mns, MnsUnavailableError
 from tests.foreign_answers import ForeignAnswers
 
 CREDENTIALS = RoleCredentials("STS.key", "secret", "token")
 BODY = '{"specversion": "1.0", "id": "7d3c", "data": {"status": "provisioned"}}'
 
 
-def client(stub: ForeignAnswers, check_md5: bool | None = None) -> Mns:
+def client(stub: ForeignAnswers, check_md5: bool = True) -> Mns:
     return Mns(stub.endpoint, lambda: CREDENTIALS, sleep=lambda _: None, check_md5=check_md5)
 
 
@@ -55,8 +56,11 @@ def test_a_lone_surrogate_body_is_checked_as_it_travels() -> None:
 
 
 def test_the_check_can_be_turned_off_for_a_region_that_digests_otherwise() -> None:
-    assert verify_md5(environ={}) is True
-    assert verify_md5(environ={"MNS_VERIFY_MD5": "false"}) is False
+    endpoint = {"MNS_ENDPOINT": "http://127.0.0.1:1"}
+    assert Settings.from_env(endpoint).mns_verify_md5 is True
+    assert Settings.from_env({**endpoint, "MNS_VERIFY_MD5": "false"}).mns_verify_md5 is False
+    with pytest.raises(ConfigError, match="MNS_VERIFY_MD5"):
+        Settings.from_env({**endpoint, "MNS_VERIFY_MD5": "perhaps"})
     with ForeignAnswers(foreign=1) as stub:
         sent = client(stub, check_md5=False).send("hr-input", BODY)
     assert sent.message_id == "FOREIGN-1"

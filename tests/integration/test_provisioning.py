@@ -17,14 +17,15 @@ from mns.topic import TopicMeta
 from localcloud import LocalCloud
 from localcloud.credentials import Credential
 from localcloud.faults import FaultRule
-from shared.credentials import RoleCredentials
-from shared.dms_client import DmsClient, DmsSettings
-from shared.jsonlog import JsonLogger
-from shared.mapping import load_mapping
-from shared.mns import Mns
-from shared.outcome import outcome_id
-from shared.pipeline import Provisioner
-from shared.retry import Deadline
+from shared.config import DmsClientConfig
+from shared.dms.client import DmsClient
+from shared.infra.credentials import RoleCredentials
+from shared.infra.jsonlog import JsonLogger
+from shared.infra.retry import Deadline
+from shared.lifecycle.mapping import load_mapping
+from shared.lifecycle.outcome import outcome_id
+from shared.lifecycle.provisioner import Provisioner
+from shared.messaging.client import Mns
 from tests.integration.mns_clients import drain
 
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "hr"
@@ -41,7 +42,7 @@ class Harness:
         self.cloud = cloud
         self.logs = io.StringIO()
         creds = RoleCredentials(cloud.config.access_key_id, cloud.config.access_key_secret, cloud.config.security_token)
-        settings = DmsSettings.from_env(
+        settings = DmsClientConfig.from_env(
             {
                 "DMS_ENDPOINT": cloud.dms_endpoint,
                 "DMS_ENTERPRISE_ENDPOINT": cloud.dms_enterprise_endpoint,
@@ -130,13 +131,13 @@ def test_invalid_event_is_rejected_with_every_problem_and_still_published(harnes
     assert harness.cloud.calls.query(service="dms-enterprise") == []
     (published,) = harness.published()
     assert published["data"]["status"] == "rejected"
-    assert {p["field"] for p in published["data"]["problems"]} == {p["field"] for p in outcome.problems}
+    assert {p["field"] for p in published["data"]["problems"]} == {p.field for p in outcome.problems}
 
 
 def test_dry_run_plans_without_calling_dms(harness: Harness) -> None:
     outcome = harness.provision(sample("hired-explicit-roles.json"), dry_run=True)
     assert outcome.status == "dry_run"
-    assert [s["result"] for s in outcome.steps] == ["planned", "planned"]
+    assert [s.result for s in outcome.steps] == ["planned", "planned"]
     assert harness.cloud.calls.query(service="dms*") == []
     assert harness.cloud.calls.query(service="dms-enterprise") == []
     assert outcome.plan["workspace_id"] == "209230000007291"
@@ -159,7 +160,7 @@ def test_each_fault_class_ends_in_the_right_status_and_attempts(
     cloud.faults.add(replace(rule, service="dms-enterprise", action="RegisterUser"))
     outcome = harness.provision(sample("hired-mapping-only.json"))
     assert outcome.status == status
-    assert outcome.steps[0]["attempts"] == attempts
+    assert outcome.steps[0].attempts == attempts
     (published,) = harness.published()
     assert published["data"]["status"] == status
 
@@ -177,9 +178,9 @@ def test_permission_error_fails_at_once_with_code_and_request_id(harness: Harnes
     outcome = harness.provision(sample("hired-explicit-roles.json"))
     assert outcome.status == "failed"
     register, join = outcome.steps
-    assert register["result"] == "done"
-    assert (join["result"], join["code"], join["attempts"], join["retryable"]) == ("failed", "Forbidden.RAM", 1, False)
-    assert join["request_id"]
+    assert register.result == "done"
+    assert (join.result, join.code, join.attempts, join.retryable) == ("failed", "Forbidden.RAM", 1, False)
+    assert join.request_id
 
 
 def test_logs_are_json_lines_with_correlation_id_and_nothing_secret(harness: Harness) -> None:

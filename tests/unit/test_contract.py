@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from shared.contract import SCHEMA_PATH, ContractError, HrEvent, parse_event, schema_text
-from shared.masking import REVEAL_MOBILE, Mobile, mask_mobile, normalize_mobile
+from shared.contract.event import ContractError, HrEvent, parse_event
+from shared.contract.mobile import REVEAL_MOBILE, Mobile, mask_mobile, normalize_mobile
+from shared.contract.schema import SCHEMA_PATH, schema_text
 
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "hr"
 MOBILE = "13812345678"
@@ -434,7 +435,7 @@ def test_committed_json_schema_matches_the_models() -> None:
 
 
 def test_schema_export_writes_to_the_given_path(tmp_path: Path) -> None:
-    from shared.contract import main
+    from shared.contract.schema import main
 
     target = tmp_path / "schema.json"
     assert main(["--export-schema", str(target)]) == 0

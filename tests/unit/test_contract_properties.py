@@ -13,9 +13,9 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.contract import ContractError, HrEvent, parse_event
-from shared.masking import REVEAL_MOBILE
-from shared.problems import load_json
+from shared.contract.event import ContractError, HrEvent, parse_event
+from shared.contract.mobile import REVEAL_MOBILE
+from shared.contract.strictjson import load_json
 from tests.strategies import events, examples, mobile_digits, names_a_field, raw_events
 
 DOCUMENT_EXAMPLES = 2_000

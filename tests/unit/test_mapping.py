@@ -5,8 +5,18 @@ from pathlib import Path
 
 import pytest
 
-from shared.contract import HrEvent, parse_event
-from shared.mapping import BUNDLED_MAPPING, ENV_VAR, MappingError, Plan, RoleMapping, load_mapping, main, resolve_plan
+from shared.config import Settings
+from shared.contract.event import HrEvent, parse_event
+from shared.lifecycle.mapping import (
+    BUNDLED_MAPPING,
+    ENV_VAR,
+    MappingError,
+    RoleMapping,
+    load_mapping,
+    main,
+    resolve_plan,
+)
+from shared.lifecycle.plan import Plan
 
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "hr"
 
@@ -84,7 +94,7 @@ def test_rule_wins_over_default_for_what_it_sets_only() -> None:
         "workspace_role": ("ADMIN", "rule:dba"),
         "dms_unit": ("cn-shanghai", "rule:dba"),
     }
-    assert plan.role_names == "USER,DBA"
+    assert ",".join(plan.roles) == "USER,DBA"
 
 
 def test_rule_setting_only_the_tenant_keeps_the_default_roles_and_workspace() -> None:
@@ -237,13 +247,19 @@ def write(tmp_path: Path, document: object, name: str = "mapping.json") -> Path:
 
 
 def test_environment_variable_names_the_mapping_and_an_argument_wins_over_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     env_file = write(tmp_path, {"version": 1, "default": {"roles": ["DBA"]}}, "env.json")
     arg_file = write(tmp_path, {"version": 1, "default": {"roles": ["ADMIN"]}}, "arg.json")
-    monkeypatch.setenv(ENV_VAR, str(env_file))
-    assert load_mapping().default.roles == ["DBA"]
+    settings = Settings.from_env({"MNS_ENDPOINT": "http://127.0.0.1:1", ENV_VAR: str(env_file)})
+    assert load_mapping(settings.role_mapping_path).default.roles == ["DBA"]
     assert load_mapping(str(arg_file)).default.roles == ["ADMIN"]
+    assert load_mapping() == load_mapping(str(BUNDLED_MAPPING))
+    monkeypatch.setenv(ENV_VAR, str(env_file))
+    assert main([str(EVENTS / "hired-mapping-only.json")]) == 0
+    assert json.loads(capsys.readouterr().out)["plan"]["roles"] == ["DBA"]
+    assert main([str(EVENTS / "hired-mapping-only.json"), "--mapping", str(arg_file)]) == 0
+    assert json.loads(capsys.readouterr().out)["plan"]["roles"] == ["ADMIN"]
 
 
 VALID = {"version": 1, "default": {"roles": ["USER"]}}
@@ -348,9 +364,8 @@ def test_bad_regex_is_refused_at_load_with_the_regex_error(tmp_path: Path) -> No
 
 def test_missing_mapping_file_is_refused_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     missing = tmp_path / "nowhere.json"
-    monkeypatch.setenv(ENV_VAR, str(missing))
     with pytest.raises(MappingError) as caught:
-        load_mapping()
+        load_mapping(str(missing))
     assert caught.value.to_dict() == {
         "mapping": str(missing),
         "problems": [{"field": "", "reason": "cannot be read: No such file or directory"}],

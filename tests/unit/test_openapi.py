@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsonschema_rs
 import pytest
@@ -18,12 +18,14 @@ import schemathesis
 import yaml
 from schemathesis.core.result import Ok
 
-from shared.contract import SCHEMA_PATH
-from shared.http import HttpRequest
-from shared.outcome import MESSAGE_TAGS, Outcome
-from shared.retry import Deadline
-from shared.webhook import MAX_BODY_BYTES, ROUTES, Webhook
-from shared.webhook_auth import sign
+from shared.contract.problems import Problem
+from shared.contract.schema import SCHEMA_PATH
+from shared.infra.retry import Deadline
+from shared.lifecycle.outcome import MESSAGE_TAGS, Outcome
+from shared.lifecycle.steps import StepResult
+from shared.triggers.http import HttpRequest
+from shared.webhook.auth import sign
+from shared.webhook.routes import MAX_BODY_BYTES, ROUTES, Webhook, WebhookDeps
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi" / "webhook.v1.yaml"
 SPEC: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
@@ -98,7 +100,7 @@ def answer_of(method: str, path: str, body: bytes = EVENT, **headers: str) -> di
     signed = {"content-type": "application/json", "x-timestamp": stamp, "x-signature": sign(SECRET, stamp, body)}
     signed.update({name.replace("_", "-").lower(): value for name, value in headers.items()})
     request = HttpRequest(method, path, {k: v for k, v in signed.items() if v}, {}, body)
-    return Webhook(None, secret=SECRET).handle(request, Deadline.after(10))
+    return Webhook(cast(WebhookDeps, None), secret=SECRET).handle(request, Deadline.after(10))
 
 
 REFUSALS = {
@@ -141,7 +143,7 @@ def test_answers_outside_any_operation_match_their_documented_responses(method: 
 
 @pytest.mark.parametrize("status", sorted(MESSAGE_TAGS))
 def test_outcome_of_every_status_matches_the_documented_outcome(status: Any) -> None:
-    steps = [{"step": "register_user", "result": "failed", "attempts": 2, "code": "X", "retryable": False}]
+    steps = [StepResult("register_user", "failed", 2, "permanent", code="X")]
     outcome = Outcome(
         status=status,
         event_id="dingtalk:e1",
@@ -151,7 +153,7 @@ def test_outcome_of_every_status_matches_the_documented_outcome(status: Any) -> 
         uid="2000000000001",
         plan={"roles": ["USER"]},
         steps=steps,
-        problems=[{"field": "employee.uid", "reason": "is required"}],
+        problems=[Problem("employee.uid", "is required")],
         detail="parked after 3 replays",
     )
     validator("Outcome").validate(outcome.to_cloudevent())

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.contract import ContractError, parse_event
-from shared.precheck import certainly_valid
+from shared.contract.event import ContractError, parse_event
+from shared.contract.precheck import certainly_valid
 from tests.strategies import examples
 
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "hr"

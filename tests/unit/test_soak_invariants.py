@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from shared.envelope import wrap
-from shared.mapping import load_mapping
-from shared.outcome import outcome_id
+from shared.lifecycle.mapping import load_mapping
+from shared.lifecycle.outcome import outcome_id
+from shared.messaging.formats import wrap
 from soak import invariants
 from soak.workload import MISSING_WORKSPACE, Planned, plan
 

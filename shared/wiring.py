@@ -1,0 +1,95 @@
+"""What a function instance builds once: its settings, clients, mapping and logger, wired together.
+
+Handlers call `get(context)` per invocation with their FC context; the first call reads the configuration
+(shared.config, so a bad variable fails this first invocation, naming itself) and builds, later calls reuse.
+Credentials are read per call through the latest context, so a token FC refreshed between invocations reaches
+the SDK clients without rebuilding anything else. The DMS client and the provisioner are built on first use:
+a cold webhook answering `POST /events` needs neither, and must not import a DMS SDK or pydantic.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from shared.config import Settings
+from shared.infra.credentials import RoleCredentials, resolve
+from shared.infra.jsonlog import JsonLogger, get_logger
+from shared.infra.retry import Deadline
+from shared.messaging.client import Mns
+
+if TYPE_CHECKING:
+    from shared.dms.client import DmsClient
+    from shared.lifecycle.provisioner import Provisioner
+
+
+class Wiring:
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self.settings = Settings.from_env(environ)
+        self._context: object | None = None
+        self.function_name = self.settings.function_name
+        self.log: JsonLogger = get_logger("dms-onboarding", function=self.function_name)
+        self.mns = Mns(self.settings.mns_endpoint, self.credentials, check_md5=self.settings.mns_verify_md5)
+        self._dms: DmsClient | None = None
+        self._provisioner: Provisioner | None = None
+        self._build_lock = threading.RLock()
+
+    @property
+    def dms(self) -> DmsClient:
+        with self._build_lock:
+            if self._dms is None:
+                from shared.dms.client import DmsClient
+
+                self._dms = DmsClient(self.settings.dms, self.credentials)
+            return self._dms
+
+    @property
+    def provisioner(self) -> Provisioner:
+        with self._build_lock:
+            if self._provisioner is None:
+                from shared.lifecycle.mapping import load_mapping
+                from shared.lifecycle.provisioner import Provisioner
+
+                self._provisioner = Provisioner(
+                    self.dms,
+                    load_mapping(self.settings.role_mapping_path),
+                    self.log,
+                    self.mns,
+                    self.settings.result_topic,
+                    self.settings.dms_unit or None,
+                )
+            return self._provisioner
+
+    def bind(self, context: object | None) -> Wiring:
+        self._context = context
+        return self
+
+    def credentials(self) -> RoleCredentials:
+        return resolve(self._context)
+
+
+def deadline(context: object | None, default_seconds: float = 60.0, margin_seconds: float = 2.0) -> Deadline:
+    """When this invocation must be done: the function's timeout from now, less a margin to report back."""
+    timeout = getattr(getattr(context, "function", None), "timeout", None)
+    seconds = float(timeout) if isinstance(timeout, (int, float)) and timeout > 0 else default_seconds
+    return Deadline.after(max(1.0, seconds - margin_seconds))
+
+
+_wiring: Wiring | None = None
+_lock = threading.Lock()
+
+
+def get(context: object | None = None) -> Wiring:
+    global _wiring
+    with _lock:
+        if _wiring is None:
+            _wiring = Wiring()
+        return _wiring.bind(context)
+
+
+def reset() -> None:
+    """A new wiring on next use, as after an FC cold start (tests and the local runtime use it)."""
+    global _wiring
+    with _lock:
+        _wiring = None

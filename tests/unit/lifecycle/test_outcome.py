@@ -1,0 +1,64 @@
+"""The outcome CloudEvent: a stable id per input, the status the steps add up to, typed until serialised."""
+
+from __future__ import annotations
+
+import uuid
+
+from shared.lifecycle.outcome import OUTCOME_NAMESPACE, Outcome, outcome_id, status_from_steps
+from shared.lifecycle.steps import StepResult
+
+
+def test_outcome_id_is_stable_per_input_and_differs_between_inputs() -> None:
+    assert outcome_id("workday", "evt-1") == outcome_id("workday", "evt-1")
+    assert outcome_id("workday", "evt-1") != outcome_id("workday", "evt-2")
+    assert outcome_id("workday", "evt-1") != outcome_id("feishu", "evt-1")
+
+
+def test_outcome_id_is_the_uuid5_of_source_and_event_id() -> None:
+    for source, event_id in [("dingtalk", "e1"), ("soak", "s:1:2"), ("飞书", "事件-9"), ("", "")]:
+        expected = uuid.uuid5(uuid.UUID(OUTCOME_NAMESPACE), f"{source}\n{event_id}")
+        assert outcome_id(source, event_id) == str(expected)
+
+
+def test_outcome_is_a_cloudevent_with_status_steps_and_attempts() -> None:
+    steps = [StepResult("register_user", "already", 2, "already"), StepResult("add_to_workspace", "done", 1, "ok")]
+    outcome = Outcome(status_from_steps(steps), "evt-1", "workday", "corr-1", uid="2000000000001", steps=steps)
+    event = outcome.to_cloudevent()
+    assert event["specversion"] == "1.0"
+    assert event["id"] == outcome_id("workday", "evt-1")
+    assert event["correlationid"] == "corr-1"
+    assert event["data"]["status"] == "provisioned"
+    assert event["data"]["attempts"] == 3
+    assert event["data"]["steps"] == [
+        {"step": "register_user", "result": "already", "attempts": 2},
+        {"step": "add_to_workspace", "result": "done", "attempts": 1},
+    ]
+
+
+def test_status_is_failed_if_any_step_failed_and_already_if_nothing_changed() -> None:
+    done, failed = (
+        StepResult("register_user", "done", 1, "ok"),
+        StepResult("add_to_workspace", "failed", 1, "permanent"),
+    )
+    already = StepResult("register_user", "already", 1, "already")
+    assert status_from_steps([done, failed]) == "failed"
+    assert status_from_steps([already, already]) == "already_provisioned"
+
+
+def test_a_failed_step_says_whether_a_retry_may_help() -> None:
+    transient = StepResult("register_user", "failed", 4, "transient", "R1", "Throttling.User", "slow down")
+    assert transient.to_dict() == {
+        "step": "register_user",
+        "result": "failed",
+        "attempts": 4,
+        "request_id": "R1",
+        "code": "Throttling.User",
+        "message": "slow down",
+        "retryable": True,
+    }
+    assert StepResult("add_to_workspace", "failed", 1, "permanent").to_dict()["retryable"] is False
+    assert StepResult.planned("add_to_workspace").to_dict() == {
+        "step": "add_to_workspace",
+        "result": "planned",
+        "attempts": 0,
+    }
