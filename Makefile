@@ -34,14 +34,15 @@ lint: venv
 types: venv
 	$(BIN)/mypy
 
+## make unit / integration / e2e: one tier of the suite, the product's and the local cloud's tests together
 unit: venv
-	$(BIN)/python -m pytest -q tests/unit
+	$(BIN)/python -m pytest -q tests/unit tests/localcloud/unit
 
 integration: venv
-	$(BIN)/python -m pytest -q tests/integration
+	$(BIN)/python -m pytest -q tests/integration tests/localcloud/integration
 
 e2e: venv
-	$(BIN)/python -m pytest -q tests/e2e
+	$(BIN)/python -m pytest -q tests/e2e tests/soak
 
 ## make demo: the whole product on a local cloud, fed the sample events through all three paths, then stopped
 demo: venv

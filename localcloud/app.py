@@ -1,4 +1,9 @@
-"""The local cloud as one object: state, services, ports, and the variables a client needs to reach them."""
+"""The local cloud as one object: state, services, ports, and the variables a client needs to reach them.
+
+This is where the parts are wired: each service's backend, its wire front end (`Service`) and its part of the
+control plane (`ControlApi`); the control plane gets those parts and a `reset` and a `seed` callable, never the
+cloud itself. A local FC runtime, when one runs here, is known only as a `FunctionRuntime`.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +11,25 @@ import json
 import threading
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 from localcloud.calllog import CallLog
 from localcloud.clock import Clock
 from localcloud.config import LocalCloudConfig
-from localcloud.control.responses import ControlPlane
+from localcloud.control.general import CallsControl, ClockControl, CredentialsControl, FaultsControl
+from localcloud.control.plane import ControlPlane
 from localcloud.credentials import Credential, CredentialStore
+from localcloud.dms.control import DmsControl
 from localcloud.dms.models import DmsBackend
 from localcloud.dms.responses import DmsService
 from localcloud.faults import FaultInjector
+from localcloud.fc.api import FunctionRuntime
+from localcloud.fc.control import FcControl
 from localcloud.gateway import Gateway
 from localcloud.httpserver import HttpEndpoint
+from localcloud.mns.control import MnsControl
 from localcloud.mns.models import MnsBackend
 from localcloud.mns.responses import MnsService
+from localcloud.seed import apply_seed, seed_sections
 from localcloud.wire import Service
 
 
@@ -43,9 +53,19 @@ class LocalCloud:
         self.calls = CallLog()
         self.mns = MnsBackend(self.clock, region=cfg.region, account_id=cfg.account_id)
         self.dms = DmsBackend(self.clock, default_tid=cfg.dms_tid, region=cfg.region)
-        self.control = ControlPlane(self)
-        self.functions: Any = None
+        self.functions: FunctionRuntime | None = None
         """The local FC runtime, when one runs on this cloud (set by `localcloud dev`)."""
+        apis = [
+            MnsControl(self.mns).api(),
+            DmsControl(self.dms).api(),
+            CredentialsControl(self.credentials, cfg.account_id).api(),
+            FaultsControl(self.faults).api(),
+            CallsControl(self.calls).api(),
+            ClockControl(self.clock).api(),
+            FcControl(lambda: self.functions).api(),
+        ]
+        self._seed_sections = seed_sections(apis)
+        self.control = ControlPlane(apis, environment=self.client_env, reset=self.reset, seed=self.apply_seed)
         self._services: list[tuple[Service, int]] = [
             (MnsService(self.mns, self.credentials, self.clock), cfg.mns_port),
             (DmsService("dms", self.dms, self.credentials, error_style=cfg.dms_error_style), cfg.dms_port),
@@ -105,7 +125,8 @@ class LocalCloud:
             self.apply_seed(json.loads(Path(self.config.seed_file).read_text(encoding="utf-8")))
 
     def apply_seed(self, seed: dict[str, object]) -> dict[str, object]:
-        return self.control.apply_seed(seed)
+        """Tenants, workspaces, credentials, queues and topics in one document (see `localcloud/seed.py`)."""
+        return apply_seed(seed, self._seed_sections)
 
     def _url(self, service: str) -> str:
         endpoint = self._endpoints.get(service)

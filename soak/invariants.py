@@ -177,9 +177,27 @@ def check_sends(evidence: Evidence) -> list[str]:
     return [f"{event_id}: not delivered by the harness ({reason})" for event_id, reason in evidence.unsent.items()]
 
 
+GARBLED_CODES = frozenset({"MalformedXML", "SignatureDoesNotMatch"})
+"""What MNS answers a request whose head and body came apart on the way, as a shared connection does."""
+
+
+def check_wire(evidence: Evidence) -> list[str]:
+    """No MNS request arrived garbled unless a fault was injected into it: a client would then be sharing a
+    connection between threads, and what it believes it sent is not what MNS got."""
+    garbled = Counter(
+        f"{call['action']} {call['code']}"
+        for call in evidence.calls
+        if call.get("service") == "mns" and call.get("code") in GARBLED_CODES and not call.get("fault")
+    )
+    return [
+        f"MNS refused {n} x {what} with no fault injected: a garbled request" for what, n in sorted(garbled.items())
+    ]
+
+
 def check_all(evidence: Evidence, mapping: RoleMapping) -> list[str]:
     return [
         *check_sends(evidence),
+        *check_wire(evidence),
         *check_outcomes(evidence),
         *check_webhook_answers(evidence),
         *check_dms(evidence, expected_plans(evidence.sent, mapping)),

@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,7 +165,18 @@ def _settle(
     return actions, False
 
 
-def run(options: SoakOptions, progress: Any = print) -> SoakResult:
+@dataclass
+class Drive:
+    """What driving the run left: the evidence, the replays, whether it went quiet, who sent, when sending ended."""
+
+    evidence: invariants.Evidence
+    actions: Counter[str]
+    quiet: bool
+    sender: _Sender
+    sent_at: float
+
+
+def run(options: SoakOptions, progress: Callable[[str], None] = print) -> SoakResult:
     started = time.monotonic()
     sent = plan(
         options.events,
@@ -187,19 +199,19 @@ def run(options: SoakOptions, progress: Any = print) -> SoakResult:
         control = ControlClient(env["LOCALCLOUD_CONTROL_URL"], timeout=120)
         observer = Observer(control, new_account(env), OUTCOME_QUEUE).start()
         try:
-            evidence, actions, quiet, sender, sent_at = _drive(options, sent, env, control, observer, started, progress)
+            drive = _drive(options, sent, env, control, observer, started, progress)
         finally:
             observer.stop()
         secrets = [env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"], env["ALIBABA_CLOUD_SECURITY_TOKEN"], env["WEBHOOK_SECRET"]]
     from scripts.scan_logs import scan
 
     log_lines = options.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
-    evidence.log_findings = [str(finding) for finding in scan(log_lines, secrets)]
-    violations = invariants.check_all(evidence, load_mapping())
-    if not quiet:
+    drive.evidence.log_findings = [str(finding) for finding in scan(log_lines, secrets)]
+    violations = invariants.check_all(drive.evidence, load_mapping())
+    if not drive.quiet:
         violations.append(f"the system was not quiet within the {options.time_limit:.0f} s limit")
-    figures = _figures(options, sent, observer, sender, actions, log_lines, started)
-    figures["sending_seconds"] = round(sent_at - started, 1)
+    figures = _figures(options, sent, observer, drive.sender, drive.actions, log_lines, started)
+    figures["sending_seconds"] = round(drive.sent_at - started, 1)
     return SoakResult(figures, violations)
 
 
@@ -210,8 +222,8 @@ def _drive(
     control: ControlClient,
     observer: Observer,
     started: float,
-    progress: Any,
-) -> tuple[invariants.Evidence, Counter[str], bool, _Sender, float]:
+    progress: Callable[[str], None],
+) -> Drive:
     """Faults on, everything sent, faults off, replays until quiet; the evidence as the cloud holds it then."""
     rules = chaos.install(
         control, options.dms_faults, options.mns_faults, hang_seconds=options.read_timeout_ms / 1000 + 1
@@ -246,7 +258,7 @@ def _drive(
         lost_calls=observer.lost_calls,
         unsent=dict(sender.unsent),
     )
-    return evidence, actions, quiet, sender, sending_done
+    return Drive(evidence, actions, quiet, sender, sending_done)
 
 
 def _figures(

@@ -12,13 +12,15 @@ import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 from localcloud.app import LocalCloud
 from localcloud.config import LocalCloudConfig
 from localcloud.fc.runtime import LocalFunctionRuntime
-from localcloud.fc.spec import load
+from localcloud.fc.spec import FunctionSpec, load
+from localcloud.fc.triggers.mns import MnsAccount, is_mns_trigger, source_queue
 
+PRODUCT_VARIABLES = ("INPUT_QUEUE", "RESULT_TOPIC", "DEAD_LETTER_QUEUE", "PARKING_QUEUE")
+"""Printed as s.yaml sets them for the function the input queue triggers (the worker)."""
 CLIENT_VARIABLES = (
     "MNS_ENDPOINT",
     "DMS_ENDPOINT",
@@ -63,24 +65,29 @@ class DevEnvironment:
         cloud_env = {k: v for k, v in self.cloud.client_env().items() if k in CLIENT_VARIABLES}
         cloud_env.update(self.extra_env)
         source_map = None if self.built else {f.resource: self.root / "functions" / f.resource for f in self.functions}
-        kwargs: dict[str, Any] = {} if self.log is None else {"log": self.log}
         self.runtime = LocalFunctionRuntime(
             self.functions,
             self.root,
             cloud_env,
             source_map,
+            log=self.log,
             region=self.cloud.config.region,
             account_id=self.cloud.config.account_id,
             timers=self.timers,
-            **kwargs,
         )
+        self.runtime.start(self.mns_account)
+        self.cloud.functions = self.runtime
+        return self
+
+    def mns_account(self) -> MnsAccount:
+        """A new MNS client on the local cloud, with its credentials: one per queue poller."""
         from mns.account import Account
 
         cfg = self.cloud.config
-        account = Account(self.cloud.mns_endpoint, cfg.access_key_id, cfg.access_key_secret, cfg.security_token)
-        self.runtime.start(account)
-        self.cloud.functions = self.runtime
-        return self
+        account: MnsAccount = Account(
+            self.cloud.mns_endpoint, cfg.access_key_id, cfg.access_key_secret, cfg.security_token
+        )
+        return account
 
     def stop(self) -> None:
         if self.runtime is not None:
@@ -99,9 +106,25 @@ class DevEnvironment:
         """What a client needs, one NAME=value a line when printed."""
         assert self.runtime is not None
         env = self.cloud.client_env()
-        worker_env = next(iter(self.functions)).environment
+        worker = queue_worker(self.functions)
+        worker_env = worker.environment if worker is not None else {}
         env["WEBHOOK_URL"] = self.runtime.http_urls.get("webhook", "")
         env["WEBHOOK_SECRET"] = self.webhook_secret
-        for name in ("INPUT_QUEUE", "RESULT_TOPIC", "DEAD_LETTER_QUEUE", "PARKING_QUEUE"):
+        for name in PRODUCT_VARIABLES:
             env[name] = str(worker_env.get(name, ""))
         return env
+
+
+def queue_worker(functions: list[FunctionSpec]) -> FunctionSpec | None:
+    """The function its input queue triggers: the one whose MNS trigger reads the queue its own INPUT_QUEUE names,
+    else the first function an MNS queue triggers; None when s.yaml has no MNS trigger."""
+    triggered = [
+        (spec, source_queue(trigger.get("triggerConfig") or {}))
+        for spec in functions
+        for trigger in spec.triggers
+        if is_mns_trigger(trigger)
+    ]
+    for spec, queue in triggered:
+        if spec.environment.get("INPUT_QUEUE") == queue:
+            return spec
+    return triggered[0][0] if triggered else None

@@ -8,6 +8,7 @@ member operations) is one row here, and the transport beneath (shared.dms.transp
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -23,12 +24,12 @@ class Operation:
     version: str
     action: str
 
-    @property
+    @functools.cached_property
     def method_name(self) -> str:
         """The generated SDK client's method for it: RegisterUser -> register_user_with_options."""
         return _WORD_START.sub("_", self.action).lower() + "_with_options"
 
-    @property
+    @functools.cached_property
     def request_model(self) -> str:
         """The generated SDK's request model for it: RegisterUser -> RegisterUserRequest."""
         return self.action + "Request"

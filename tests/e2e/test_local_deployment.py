@@ -18,7 +18,7 @@ from mns.queue import Message
 from localcloud.control.client import ControlClient
 from localcloud.fc.dev import DevEnvironment
 from shared.webhook.auth import sign
-from tests.integration.mns_clients import drain
+from tests.support.mns_clients import drain
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events" / "hr"

@@ -18,7 +18,7 @@ from mns.queue import Message
 from localcloud.process import LocalCloudProcess
 from scripts.scan_logs import MOBILE, known_secrets, scan, scan_file
 from shared.webhook.auth import sign
-from tests.integration.mns_clients import drain
+from tests.support.mns_clients import drain
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events" / "hr"

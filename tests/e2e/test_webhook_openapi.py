@@ -42,7 +42,7 @@ from localcloud.fc.dev import DevEnvironment
 from shared.contract.event import ContractError, parse_event
 from shared.webhook.auth import WINDOW_SECONDS, sign
 from shared.webhook.routes import MAX_BODY_BYTES
-from tests.integration.mns_clients import drain
+from tests.support.mns_clients import drain
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "openapi" / "webhook.v1.yaml"

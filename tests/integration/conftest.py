@@ -8,7 +8,7 @@ import pytest
 
 from localcloud import LocalCloud
 from shared import wiring
-from tests.integration.test_functions import Deployment
+from tests.integration.deployment import Deployment
 
 
 @pytest.fixture

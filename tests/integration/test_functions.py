@@ -4,126 +4,18 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from pathlib import Path
-from typing import Any
 
 import pytest
-from mns.account import Account
-from mns.queue import Message, QueueMeta
-from mns.subscription import SubscriptionMeta
-from mns.topic import TopicMeta
+from mns.queue import Message
 
 from functions.replay.index import handler as replay_handler
 from functions.webhook.index import handler as webhook_handler
 from functions.worker.index import handler as worker_handler
-from localcloud import LocalCloud
 from localcloud.faults import FaultRule
 from shared.messaging.formats import EVENT_KIND
-from shared.webhook.auth import sign
 from shared.worker import BatchIncompleteError
-from tests.integration.mns_clients import drain
-
-EVENTS = Path(__file__).resolve().parents[2] / "events" / "hr"
-SECRET = "webhook-test-secret"
-QUEUES = {"INPUT_QUEUE": "hr-input", "DEAD_LETTER_QUEUE": "hr-dead-letter", "PARKING_QUEUE": "hr-parking"}
-TOPIC = "hr-results"
-AUDIT = "results-audit"
-
-
-def sample(name: str) -> bytes:
-    return (EVENTS / name).read_bytes()
-
-
-class Deployment:
-    """The functions' environment, wired to a local cloud, as the local FC runtime will set it."""
-
-    def __init__(self, cloud: LocalCloud) -> None:
-        self.cloud = cloud
-        self.account = Account(
-            cloud.mns_endpoint, cloud.config.access_key_id, cloud.config.access_key_secret, cloud.config.security_token
-        )
-        for name in QUEUES.values():
-            self.account.get_queue(name).create(QueueMeta())
-        self.account.get_queue(AUDIT).create(QueueMeta())
-        self.account.get_topic(TOPIC).create(TopicMeta())
-        endpoint = f"acs:mns:{cloud.config.region}:{cloud.config.account_id}:queues/{AUDIT}"
-        self.account.get_topic(TOPIC).get_subscription("audit").subscribe(
-            SubscriptionMeta(endpoint, notify_content_format="SIMPLIFIED")
-        )
-        for workspace in ("209230000007291", "209230000007305"):
-            cloud.dms.add_workspace(workspace)
-
-    def env(self) -> dict[str, str]:
-        env = {k: v for k, v in self.cloud.client_env().items() if not k.startswith("LOCALCLOUD_")}
-        env.update(QUEUES)
-        env.update(
-            {
-                "RESULT_TOPIC": TOPIC,
-                "WEBHOOK_SECRET": SECRET,
-                "DMS_MAX_ATTEMPTS": "2",
-                "DMS_READ_TIMEOUT_MS": "1000",
-                "FC_FUNCTION_NAME": "test",
-            }
-        )
-        return env
-
-    def drain(self, queue: str) -> list[str]:
-        return drain(self.account, queue)
-
-    def outcomes(self) -> list[dict[str, Any]]:
-        return [json.loads(body) for body in self.drain(AUDIT)]
-
-    def cloudevents_from_input(self) -> bytes:
-        """What the EventBridge trigger would deliver for the messages now on the input queue."""
-        return batch([(body, f"m{i}") for i, body in enumerate(self.drain(QUEUES["INPUT_QUEUE"]))])
-
-
-def batch(bodies: list[tuple[str, str]]) -> bytes:
-    items = [
-        {
-            "id": f"evt-{message_id}",
-            "source": "MNS-worker-trigger",
-            "specversion": "1.0",
-            "type": "mns:Queue:SendMessage",
-            "subject": "acs:mns:cn-hangzhou:1234567890123456:queues/hr-input",
-            "data": {"requestId": "R", "messageId": message_id, "messageBody": body},
-        }
-        for body, message_id in bodies
-    ]
-    return json.dumps(items).encode()
-
-
-def http_event(
-    method: str,
-    path: str,
-    body: bytes = b"",
-    headers: dict[str, str] | None = None,
-    query: dict[str, str] | None = None,
-) -> bytes:
-    return json.dumps(
-        {
-            "version": "v1",
-            "rawPath": path,
-            "body": base64.b64encode(body).decode(),
-            "isBase64Encoded": True,
-            "headers": headers or {},
-            "queryParameters": query or {},
-            "requestContext": {
-                "requestId": "1-test",
-                "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1"},
-            },
-        }
-    ).encode()
-
-
-def signed(body: bytes, timestamp: int | None = None) -> dict[str, str]:
-    stamp = str(int(time.time()) if timestamp is None else timestamp)
-    return {"Content-Type": "application/json", "X-Timestamp": stamp, "X-Signature": sign(SECRET, stamp, body)}
-
-
-def post(path: str, body: bytes, headers: dict[str, str], query: dict[str, str] | None = None) -> dict[str, Any]:
-    return webhook_handler(http_event("POST", path, body, headers, query), None)
+from tests.integration.deployment import EVENTS, QUEUES, SECRET, Deployment, batch, http_event, post, sample, signed
 
 
 def test_signed_event_is_accepted_and_queued_with_its_correlation_id(deployment: Deployment) -> None:

@@ -35,8 +35,8 @@ from shared.triggers.http import PROBLEM_TYPE_BASE
 from shared.webhook.auth import sign
 from shared.webhook.routes import MAX_BODY_BYTES, ROUTES
 from shared.worker import BatchIncompleteError
-from tests.integration.test_functions import AUDIT, QUEUES, SECRET, Deployment, batch, http_event, sample, signed
-from tests.strategies import SAMPLES, events, examples, mobile_digits, names_a_field, raw_events
+from tests.integration.deployment import AUDIT, QUEUES, SECRET, Deployment, batch, http_event, sample, signed
+from tests.support.strategies import SAMPLES, events, examples, mobile_digits, names_a_field, raw_events
 
 WEBHOOK_EXAMPLES = 300
 WORKER_EXAMPLES = 150

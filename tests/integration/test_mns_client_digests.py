@@ -12,7 +12,7 @@ import pytest
 from shared.config import ConfigError, Settings
 from shared.infra.credentials import RoleCredentials
 from shared.messaging.client import Mns, MnsUnavailableError
-from tests.foreign_answers import ForeignAnswers
+from tests.support.foreign_answers import ForeignAnswers
 
 CREDENTIALS = RoleCredentials("STS.key", "secret", "token")
 BODY = '{"specversion": "1.0", "id": "7d3c", "data": {"status": "provisioned"}}'

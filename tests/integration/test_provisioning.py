@@ -26,7 +26,7 @@ from shared.lifecycle.mapping import load_mapping
 from shared.lifecycle.outcome import outcome_id
 from shared.lifecycle.provisioner import Provisioner
 from shared.messaging.client import Mns
-from tests.integration.mns_clients import drain
+from tests.support.mns_clients import drain
 
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "hr"
 TOPIC = "dms-onboarding-results"

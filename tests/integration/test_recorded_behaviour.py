@@ -22,7 +22,7 @@ from typing import Any
 from functions.replay.index import handler as replay_handler
 from functions.webhook.index import handler as webhook_handler
 from functions.worker.index import handler as worker_handler
-from tests.integration.test_functions import (
+from tests.integration.deployment import (
     EVENTS,
     QUEUES,
     Deployment,

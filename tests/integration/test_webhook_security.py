@@ -24,7 +24,7 @@ from functions.webhook.index import handler as webhook_handler
 from shared.triggers.http import PROBLEM_TYPE_BASE
 from shared.webhook.auth import WINDOW_SECONDS, sign
 from shared.webhook.routes import MAX_BODY_BYTES
-from tests.integration.test_functions import AUDIT, QUEUES, SECRET, Deployment, http_event, sample
+from tests.integration.deployment import AUDIT, QUEUES, SECRET, Deployment, http_event, sample
 
 EVENT = sample("hired-explicit-roles.json")
 ROUTES = ["/events", "/provision"]

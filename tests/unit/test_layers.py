@@ -166,7 +166,7 @@ def test_the_rule_catches_a_lower_layer_importing_a_higher_one() -> None:
     ],
 )
 def test_who_may_import_whom_across_the_repository(tree: str, forbidden: tuple[str, ...]) -> None:
-    every = {module: imports for module, imports in graph(TREES + ("tests",)).items() if module.split(".")[0] == tree}
+    every = {module: imports for module, imports in graph((*TREES, "tests")).items() if module.split(".")[0] == tree}
     crossing = sorted(
         f"{m} imports {i}" for m, imports in every.items() for i in imports if i.split(".")[0] in forbidden
     )

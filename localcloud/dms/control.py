@@ -1,0 +1,50 @@
+"""DMS's part of the control plane: its state (`GET /state/dms`), tenants and workspaces, by route or in a seed.
+
+DMS creates tenants and workspaces in its console, not through an API, so this is the only way to make them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from localcloud.control.router import ControlApi, ControlRequest, route, text_field
+from localcloud.dms.models import DmsBackend
+
+
+class DmsControl:
+    def __init__(self, backend: DmsBackend) -> None:
+        self.backend = backend
+
+    def api(self) -> ControlApi:
+        return ControlApi(
+            routes=[
+                route("GET", "/state/dms", self.state),
+                route("POST", "/dms/tenants", self.add_tenant),
+                route("POST", "/dms/workspaces", self.add_workspace),
+            ],
+            state={"dms": self.backend.snapshot},
+            seed={"tenants": self.seed_tenant, "workspaces": self.seed_workspace},
+        )
+
+    def state(self, call: ControlRequest) -> object:
+        return self.backend.snapshot()
+
+    def seed_tenant(self, item: Mapping[str, object]) -> None:
+        self.backend.add_tenant(int(text_field(item, "tid")), text_field(item, "name", required=False))
+
+    def seed_workspace(self, item: Mapping[str, object]) -> None:
+        tid = item.get("tid")
+        self.backend.add_workspace(
+            text_field(item, "workspace_id"),
+            name=text_field(item, "name", required=False),
+            tid=int(str(tid)) if tid is not None else None,
+            dms_unit=text_field(item, "dms_unit", required=False) or None,
+        )
+
+    def add_tenant(self, call: ControlRequest) -> object:
+        self.seed_tenant(call.body())
+        return self.backend.snapshot()["tenants"]
+
+    def add_workspace(self, call: ControlRequest) -> object:
+        self.seed_workspace(call.body())
+        return self.backend.snapshot()["workspaces"]
