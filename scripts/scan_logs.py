@@ -3,9 +3,9 @@
     python scripts/scan_logs.py LOGFILE... [--secret VALUE ...]
 
 The product promises that its logs hold no AccessKey secret, no STS token and no whole mobile number
-(shared/jsonlog.py redacts secret-named keys, shared/masking.py masks mobiles). This checks the promise from the
-outside, on the logs a run really wrote, so a new log line or a careless error message cannot break it
-silently. Known secrets come from `--secret` and from ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+(shared/infra/jsonlog.py redacts secret-named keys, shared/contract/mobile.py masks mobiles). This checks the
+promise from the outside, on the logs a run really wrote, so a new log line or a careless error message cannot
+break it silently. Known secrets come from `--secret` and from ALIBABA_CLOUD_ACCESS_KEY_SECRET,
 ALIBABA_CLOUD_SECURITY_TOKEN and WEBHOOK_SECRET when set. A finding names the file, line and kind, with a hint
 that never contains the secret; the last line is `findings: N`, and the exit status is 1 when N > 0.
 
@@ -15,7 +15,7 @@ Three kinds of finding:
 - `secret-field`: a JSON log line (or a `key=value` / `key: value` pair in a plain line) whose key names a
   secret (AccessKeySecret, SecurityToken, signature, authorization, password, ...) with a value that is not
   empty, `[redacted]` or all asterisks.
-- `mobile`: a mobile number in a form shared/masking.py accepts, not masked:
+- `mobile`: a mobile number in a form shared/contract/mobile.py accepts, not masked:
   `+` and a country code (never 0) with 8 to 15 digits in all; `00` and the same (`(0086) 138.1234.5678`);
   or a mainland mobile, 11 digits `1[3-9]` plain or grouped 3-4-4 by spaces or dashes.
 

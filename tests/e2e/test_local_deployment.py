@@ -6,7 +6,7 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from localcloud.control.client import ControlClient
 from localcloud.fc.dev import DevEnvironment
 from shared.webhook.auth import sign
 from tests.support.mns_clients import drain
+from tests.support.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events" / "hr"
@@ -64,16 +65,6 @@ class Client:
 
     def drain(self, name: str) -> list[str]:
         return drain(self.account, name)
-
-
-def wait_for(condition: Callable[[], Any], seconds: float = 20) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 @pytest.fixture(scope="module")

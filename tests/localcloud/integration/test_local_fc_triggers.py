@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from localcloud.fc.spec import FunctionSpec
 from localcloud.fc.triggers.mns import MnsAccount
 from tests.support.fc_events import load, shape
 from tests.support.mns_clients import account
+from tests.support.waiting import wait_for
 
 HANDLER = """
 import os
@@ -64,16 +64,6 @@ def function(resource: str, events: Path, triggers: list[dict[str, Any]], fail: 
         "triggers": triggers,
     }
     return FunctionSpec(resource, props)
-
-
-def wait_for(condition: Callable[[], Any], seconds: float = 20) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 def deliveries(path: Path) -> list[Any]:
