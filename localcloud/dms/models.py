@@ -32,7 +32,9 @@ Decisions where the docs are silent (each error row in errors.py names its sourc
   `MaxResults`/`NextToken`; members come in join order (`Order=Desc` reverses it); `SearchMemberId` is a prefix
   of the member id, `SearchRoleName` a prefix of the role name (any case).
 - `GetDataAgentWorkspaceInfo`'s `RoleName` is the caller's role: every caller acts for the account that
-  created the workspaces, so it is `admin`. `ModifyTime` moves with every change of membership.
+  created the workspaces, so it is `admin`. `Creator` is the seeded one or the local account, `Type` is `team`,
+  `WorkspaceStatus` `active`; `ModifyTime` moves with every change of membership. Removing the creator or the
+  last admin is not refused.
 - `DMSUnit`, when given, must be the workspace's unit; `JoinTime` is service time, so tests can move it.
 """
 

@@ -524,6 +524,19 @@ def test_workspace_info_describes_the_workspace_with_its_member_count(member: Lo
     assert data.is_session_share_enabled is False
 
 
+def test_seeded_workspace_creator_and_description_are_its_info(cloud: LocalCloud) -> None:
+    ControlClient(cloud.control_url).seed(
+        {"workspaces": [{"workspace_id": WORKSPACE, "name": "bi", "creator": "2000000000009", "description": "BI"}]}
+    )
+    data = workspace_info(cloud).data
+    assert (data.workspace_name, data.creator, data.workspace_desc, data.total_member) == (
+        "bi",
+        "2000000000009",
+        "BI",
+        "0",
+    )
+
+
 def test_workspace_modify_time_moves_with_membership(member: LocalCloud) -> None:
     before = workspace_info(member).data.modify_time
     member.clock.advance(60)
