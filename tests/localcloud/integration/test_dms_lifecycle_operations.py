@@ -605,3 +605,22 @@ def test_join_time_of_a_member_is_service_time(cloud: LocalCloud) -> None:
     add_member(cloud)
     (item,) = list_members(cloud).data.content
     assert int(item.join_time) >= int(time.time()) + 3599
+
+
+def test_user_not_exists_is_a_403_in_the_gateway_style() -> None:
+    with (
+        LocalCloud(LocalCloudConfig.ephemeral(dms_error_style="gateway")) as gateway_cloud,
+        pytest.raises(ClientException) as caught,
+    ):
+        delete(gateway_cloud)
+    assert (caught.value.code, caught.value.status_code) == ("TargetUserNotExist", 403)
+    assert caught.value.data["Message"] == "The specified user not exists."
+
+
+def test_update_user_mobile_is_masked_in_the_call_log(cloud: LocalCloud) -> None:
+    register(cloud)
+    update_user(cloud, mobile="13911112222")
+    (call,) = cloud.calls.query(service="dms-enterprise", action="UpdateUser")
+    params = call["params"]
+    assert isinstance(params, dict)
+    assert params["Mobile"] == "139******22"
