@@ -52,7 +52,7 @@ class LocalCloud:
         self.faults = FaultInjector(cfg.fault_seed)
         self.calls = CallLog()
         self.mns = MnsBackend(self.clock, region=cfg.region, account_id=cfg.account_id)
-        self.dms = DmsBackend(self.clock, default_tid=cfg.dms_tid, region=cfg.region)
+        self.dms = DmsBackend(self.clock, default_tid=cfg.dms_tid, region=cfg.region, account_id=cfg.account_id)
         self.functions: FunctionRuntime | None = None
         """The local FC runtime, when one runs on this cloud (set by `localcloud dev`)."""
         apis = [

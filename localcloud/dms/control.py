@@ -1,4 +1,5 @@
-"""DMS's part of the control plane: its state (`GET /state/dms`), tenants and workspaces, by route or in a seed.
+"""DMS's part of the control plane: its state (`GET /state/dms`: tenants; users with their DMS user id and state
+NORMAL, DISABLE or DELETE; workspaces with members), tenants and workspaces, by route or in a seed.
 
 DMS creates tenants and workspaces in its console, not through an API, so this is the only way to make them.
 """
@@ -39,6 +40,8 @@ class DmsControl:
             name=text_field(item, "name", required=False),
             tid=int(str(tid)) if tid is not None else None,
             dms_unit=text_field(item, "dms_unit", required=False) or None,
+            creator=text_field(item, "creator", required=False),
+            description=text_field(item, "description", required=False),
         )
 
     def add_tenant(self, call: ControlRequest) -> object:

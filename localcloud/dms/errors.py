@@ -31,6 +31,12 @@ ADD_MEMBER = (
     "https://www.alibabacloud.com/help/en/dms/developer-reference/api-dms-2025-04-14-addusertodataagentworkspace"
 )
 TERRAFORM = "terraform-provider-alicloud error constants"
+USER_OPERATIONS = (
+    "the DisableUser, EnableUser and DeleteUser pages' samples"
+    " (https://alibabacloud.com/help/en/dms/api-disableuser, https://help.aliyun.com/document_detail/465814.html,"
+    " https://alibabacloud.com/help/en/dms/api-deleteuser)"
+)
+LIST_USERS = "https://help.aliyun.com/document_detail/141938.htm"
 
 Kind = Literal["gateway", "business"]
 
@@ -172,6 +178,31 @@ class DmsError(Enum):
         f"{DMS_CODES} (code and status); assumption: that AddUserToDataAgentWorkspace answers it for a member who"
         " is not a registered DMS user of the workspace's tenant, and the wording",
     )
+    TARGET_USER_NOT_EXIST = Row(
+        "TargetUserNotExist",
+        403,
+        "The specified user not exists.",
+        "business",
+        f"{USER_OPERATIONS} (message, and 403 as their ErrorCode); assumption: the code name, ours, since"
+        f" UserNotExist of {DMS_CODES} is about the caller; and that GetUser and UpdateUser answer it too, and every"
+        " operation but GetUser, ListUsers and RegisterUser for a deleted user",
+    )
+    USER_STATUS_ILLEGAL = Row(
+        "UserStatusIllegal",
+        404,
+        "The user status is invalid: {reason}.",
+        "business",
+        f"{DMS_CODES} (code, status, message); assumption: that DisableUser of a disabled user and EnableUser of"
+        " a normal one answer it, and the reason appended",
+    )
+    INVALID_TID = Row(
+        "InvalidTid",
+        400,
+        "Specified parameter Tid is not valid.",
+        "business",
+        f"{LIST_USERS} (code and message, ListUsers' sample); assumption: the status, and that ListUsers answers it"
+        " for a tenant that does not exist",
+    )
     NO_PERMISSION = Row(
         "NoPermission",
         403,
@@ -204,6 +235,14 @@ class DmsError(Enum):
         "business",
         "assumption: DMS-DA-40411 exists (GetDataAgentTaskModelUsage SDK docs, message UnknownError); its use for"
         " a missing workspace follows the DMS-DA-<status><nn> pattern",
+    )
+    DA_MEMBER_NOT_FOUND = Row(
+        "DMS-DA-40412",
+        404,
+        "The user {uid} is not a member of the workspace {workspace}.",
+        "business",
+        "assumption: the DMS-DA-<status><nn> pattern; what UpdateDataAgentWorkspaceMemberRole and"
+        " RemoveUserToDataAgentWorkspace answer for someone who is not a member is not published",
     )
     DA_MEMBER_EXISTS = Row(
         "DMS-DA-40901",

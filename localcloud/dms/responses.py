@@ -10,12 +10,13 @@ import json
 import re
 import uuid
 from collections.abc import Callable
+from typing import overload
 
 from localcloud.config import DMS_ERROR_STYLES
 from localcloud.credentials import Credential, CredentialStore
 from localcloud.dms import signature, urls
 from localcloud.dms.errors import DmsError, kind_of
-from localcloud.dms.models import DmsBackend, mask_mobile
+from localcloud.dms.models import DmsBackend, MemberQuery, UserQuery, mask_mobile
 from localcloud.wire import Operation, Request, Response, ServiceError
 
 CONTENT_TYPE = "application/json;charset=utf-8"
@@ -38,7 +39,17 @@ class DmsService:
         self._nonces = signature.NonceBook()
         self._handlers: dict[str, Callable[[Request], Response]] = {
             "register_user": self._register_user,
+            "get_user": self._get_user,
+            "list_users": self._list_users,
+            "update_user": self._update_user,
+            "disable_user": self._disable_user,
+            "enable_user": self._enable_user,
+            "delete_user": self._delete_user,
             "add_user_to_data_agent_workspace": self._add_user_to_data_agent_workspace,
+            "update_data_agent_workspace_member_role": self._update_data_agent_workspace_member_role,
+            "remove_user_to_data_agent_workspace": self._remove_user_to_data_agent_workspace,
+            "list_data_agent_workspace_member": self._list_data_agent_workspace_member,
+            "get_data_agent_workspace_info": self._get_data_agent_workspace_info,
         }
 
     # Service protocol
@@ -95,25 +106,126 @@ class DmsService:
 
     def _register_user(self, request: Request) -> Response:
         query = request.form_query()
-        uid = query.get("Uid", "")
+        self.backend.register_user(
+            _tid(query), _uid(query), query.get("UserNick", ""), query.get("RoleNames", ""), query.get("Mobile", "")
+        )
+        return _ok()
+
+    def _get_user(self, request: Request) -> Response:
+        query = request.form_query()
+        uid, user_id = query.get("Uid", ""), query.get("UserId", "")
+        if not uid and not user_id:
+            raise DmsError.MISSING_PARAMETER.error(name="Uid")
+        return _ok(User=self.backend.get_user(_tid(query), uid, user_id))
+
+    def _list_users(self, request: Request) -> Response:
+        query = request.form_query()
+        filters = UserQuery(
+            page_number=_integer(query, "PageNumber", 1),
+            page_size=_integer(query, "PageSize", 10),
+            role=query.get("Role", ""),
+            user_state=query.get("UserState", ""),
+            search_key=query.get("SearchKey", ""),
+        )
+        total, found = self.backend.list_users(_tid(query), filters)
+        return _ok(TotalCount=total, UserList={"User": found})
+
+    def _update_user(self, request: Request) -> Response:
+        query = request.form_query()
+        uid = query.get("UidString") or query.get("Uid", "")
         if not uid:
             raise DmsError.MISSING_PARAMETER.error(name="Uid")
-        tid: int | None = None
-        if query.get("Tid"):
-            if not INTEGER.fullmatch(query["Tid"]):
-                raise DmsError.INVALID_PARAMETER.error(name="Tid", reason=f"{query['Tid']!r} is not an integer")
-            tid = int(query["Tid"])
-        self.backend.register_user(
-            tid, uid, query.get("UserNick", ""), query.get("RoleNames", ""), query.get("Mobile", "")
+        self.backend.update_user(
+            _tid(query),
+            uid,
+            nick=query.get("UserNick", ""),
+            role_names=query.get("RoleNames", ""),
+            mobile=query.get("Mobile", ""),
+            max_execute_count=_integer(query, "MaxExecuteCount", None),
+            max_result_count=_integer(query, "MaxResultCount", None),
         )
-        return _json(200, {"RequestId": _new_request_id(), "Success": True})
+        return _ok()
+
+    def _disable_user(self, request: Request) -> Response:
+        query = request.form_query()
+        self.backend.disable_user(_tid(query), _uid(query))
+        return _ok()
+
+    def _enable_user(self, request: Request) -> Response:
+        query = request.form_query()
+        self.backend.enable_user(_tid(query), _uid(query))
+        return _ok()
+
+    def _delete_user(self, request: Request) -> Response:
+        query = request.form_query()
+        self.backend.delete_user(_tid(query), _uid(query))
+        return _ok()
 
     def _add_user_to_data_agent_workspace(self, request: Request) -> Response:
         query = request.form_query()
         data = self.backend.add_workspace_member(
             query.get("WorkspaceId", ""), query.get("MemberId", ""), query.get("RoleName", ""), query.get("DMSUnit", "")
         )
-        return _json(200, {"RequestId": _new_request_id(), "Success": True, "Data": data})
+        return _ok(Data=data)
+
+    def _update_data_agent_workspace_member_role(self, request: Request) -> Response:
+        query = request.form_query()
+        data = self.backend.update_workspace_member_role(
+            query.get("WorkspaceId", ""), query.get("MemberId", ""), query.get("RoleName", ""), query.get("DMSUnit", "")
+        )
+        return _ok(Data=data)
+
+    def _remove_user_to_data_agent_workspace(self, request: Request) -> Response:
+        query = request.form_query()
+        self.backend.remove_workspace_member(
+            query.get("WorkspaceId", ""), query.get("MemberId", ""), query.get("DMSUnit", "")
+        )
+        return _ok()
+
+    def _list_data_agent_workspace_member(self, request: Request) -> Response:
+        query = request.form_query()
+        filters = MemberQuery(
+            page_number=_integer(query, "PageNumber", 1),
+            page_size=_integer(query, "PageSize", 10),
+            search_member_id=query.get("SearchMemberId", ""),
+            search_role_name=query.get("SearchRoleName", ""),
+            descending=query.get("Order", "").lower() == "desc",
+        )
+        data = self.backend.list_workspace_members(query.get("WorkspaceId", ""), filters, query.get("DMSUnit", ""))
+        return _ok(Data=data)
+
+    def _get_data_agent_workspace_info(self, request: Request) -> Response:
+        query = request.form_query()
+        return _ok(Data=self.backend.workspace_info(query.get("WorkspaceId", ""), query.get("DMSUnit", "")))
+
+
+def _ok(**fields: object) -> Response:
+    return _json(200, {"RequestId": _new_request_id(), "Success": True, **fields})
+
+
+def _uid(query: dict[str, str]) -> str:
+    uid = query.get("Uid", "")
+    if not uid:
+        raise DmsError.MISSING_PARAMETER.error(name="Uid")
+    return uid
+
+
+def _tid(query: dict[str, str]) -> int | None:
+    return _integer(query, "Tid", None)
+
+
+@overload
+def _integer(query: dict[str, str], name: str, default: int) -> int: ...
+@overload
+def _integer(query: dict[str, str], name: str, default: None) -> int | None: ...
+def _integer(query: dict[str, str], name: str, default: int | None) -> int | None:
+    """An integer parameter (the SDK stringifies ints), its default when absent or empty."""
+    value = query.get(name, "")
+    if not value:
+        return default
+    if not INTEGER.fullmatch(value):
+        raise DmsError.INVALID_PARAMETER.error(name=name, reason=f"{value!r} is not an integer")
+    return int(value)
 
 
 def _new_request_id() -> str:

@@ -11,9 +11,28 @@ from localcloud.dms.errors import DmsError
 from localcloud.wire import Request
 
 ROUTES: dict[str, dict[str, dict[str, str]]] = {
-    "dms-enterprise": {"2018-11-01": {"RegisterUser": "register_user"}},
-    "dms": {"2025-04-14": {"AddUserToDataAgentWorkspace": "add_user_to_data_agent_workspace"}},
+    "dms-enterprise": {
+        "2018-11-01": {
+            "RegisterUser": "register_user",
+            "GetUser": "get_user",
+            "ListUsers": "list_users",
+            "UpdateUser": "update_user",
+            "DisableUser": "disable_user",
+            "EnableUser": "enable_user",
+            "DeleteUser": "delete_user",
+        }
+    },
+    "dms": {
+        "2025-04-14": {
+            "AddUserToDataAgentWorkspace": "add_user_to_data_agent_workspace",
+            "UpdateDataAgentWorkspaceMemberRole": "update_data_agent_workspace_member_role",
+            "RemoveUserToDataAgentWorkspace": "remove_user_to_data_agent_workspace",
+            "ListDataAgentWorkspaceMember": "list_data_agent_workspace_member",
+            "GetDataAgentWorkspaceInfo": "get_data_agent_workspace_info",
+        }
+    },
 }
+"""Each action's handler in localcloud.dms.responses; `RemoveUserToDataAgentWorkspace` is the real spelling."""
 METHODS = ("GET", "POST")
 
 

@@ -36,6 +36,29 @@ class Operation:
 
 
 REGISTER_USER = Operation("dms-enterprise", "2018-11-01", "RegisterUser")
+GET_USER = Operation("dms-enterprise", "2018-11-01", "GetUser")
+LIST_USERS = Operation("dms-enterprise", "2018-11-01", "ListUsers")
+UPDATE_USER = Operation("dms-enterprise", "2018-11-01", "UpdateUser")
+DISABLE_USER = Operation("dms-enterprise", "2018-11-01", "DisableUser")
+ENABLE_USER = Operation("dms-enterprise", "2018-11-01", "EnableUser")
+DELETE_USER = Operation("dms-enterprise", "2018-11-01", "DeleteUser")
 ADD_USER_TO_DATA_AGENT_WORKSPACE = Operation("dms", "2025-04-14", "AddUserToDataAgentWorkspace")
+UPDATE_DATA_AGENT_WORKSPACE_MEMBER_ROLE = Operation("dms", "2025-04-14", "UpdateDataAgentWorkspaceMemberRole")
+REMOVE_USER_TO_DATA_AGENT_WORKSPACE = Operation("dms", "2025-04-14", "RemoveUserToDataAgentWorkspace")
+LIST_DATA_AGENT_WORKSPACE_MEMBER = Operation("dms", "2025-04-14", "ListDataAgentWorkspaceMember")
+GET_DATA_AGENT_WORKSPACE_INFO = Operation("dms", "2025-04-14", "GetDataAgentWorkspaceInfo")
 
-OPERATIONS: tuple[Operation, ...] = (REGISTER_USER, ADD_USER_TO_DATA_AGENT_WORKSPACE)
+OPERATIONS: tuple[Operation, ...] = (
+    REGISTER_USER,
+    GET_USER,
+    LIST_USERS,
+    UPDATE_USER,
+    DISABLE_USER,
+    ENABLE_USER,
+    DELETE_USER,
+    ADD_USER_TO_DATA_AGENT_WORKSPACE,
+    UPDATE_DATA_AGENT_WORKSPACE_MEMBER_ROLE,
+    REMOVE_USER_TO_DATA_AGENT_WORKSPACE,
+    LIST_DATA_AGENT_WORKSPACE_MEMBER,
+    GET_DATA_AGENT_WORKSPACE_INFO,
+)

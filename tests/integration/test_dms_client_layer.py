@@ -14,7 +14,22 @@ from localcloud.credentials import Credential
 from localcloud.faults import FaultRule
 from shared.config import DmsClientConfig
 from shared.dms.client import DmsClient
-from shared.dms.operations import ADD_USER_TO_DATA_AGENT_WORKSPACE, OPERATIONS, REGISTER_USER, Operation
+from shared.dms.operations import (
+    ADD_USER_TO_DATA_AGENT_WORKSPACE,
+    DELETE_USER,
+    DISABLE_USER,
+    ENABLE_USER,
+    GET_DATA_AGENT_WORKSPACE_INFO,
+    GET_USER,
+    LIST_DATA_AGENT_WORKSPACE_MEMBER,
+    LIST_USERS,
+    OPERATIONS,
+    REGISTER_USER,
+    REMOVE_USER_TO_DATA_AGENT_WORKSPACE,
+    UPDATE_DATA_AGENT_WORKSPACE_MEMBER_ROLE,
+    UPDATE_USER,
+    Operation,
+)
 from shared.dms.transport import PACKAGES, SdkTransport
 from shared.infra.credentials import RoleCredentials
 from shared.infra.ratelimit import RateLimiter
@@ -203,10 +218,28 @@ def test_rate_limit_holds_under_a_burst(cloud: LocalCloud) -> None:
     assert busiest <= 10
 
 
-SAMPLE_PARAMETERS = {
+MEMBER: dict[str, object] = {"WorkspaceId": WORKSPACE, "MemberId": UID}
+SAMPLE_PARAMETERS: dict[Operation, dict[str, object]] = {
     REGISTER_USER: {"Uid": UID, "UserNick": "Ada", "RoleNames": "USER"},
-    ADD_USER_TO_DATA_AGENT_WORKSPACE: {"WorkspaceId": WORKSPACE, "MemberId": UID, "RoleName": "MEMBER"},
+    GET_USER: {"Uid": UID},
+    LIST_USERS: {"PageNumber": 1, "PageSize": 10, "UserState": "NORMAL"},
+    UPDATE_USER: {"Uid": int(UID), "RoleNames": "USER,ADMIN", "UserNick": "Ada King", "Mobile": "+8613911112222"},
+    DISABLE_USER: {"Uid": UID},
+    ENABLE_USER: {"Uid": UID},
+    DELETE_USER: {"Uid": UID},
+    ADD_USER_TO_DATA_AGENT_WORKSPACE: {**MEMBER, "RoleName": "MEMBER"},
+    UPDATE_DATA_AGENT_WORKSPACE_MEMBER_ROLE: {**MEMBER, "RoleName": "ADMIN", "DMSUnit": "cn-hangzhou"},
+    REMOVE_USER_TO_DATA_AGENT_WORKSPACE: MEMBER,
+    LIST_DATA_AGENT_WORKSPACE_MEMBER: {
+        "WorkspaceId": WORKSPACE,
+        "PageNumber": 1,
+        "PageSize": 10,
+        "SearchMemberId": "2",
+    },
+    GET_DATA_AGENT_WORKSPACE_INFO: {"WorkspaceId": WORKSPACE, "DMSUnit": "cn-hangzhou"},
 }
+NEEDS_A_MEMBER = {UPDATE_DATA_AGENT_WORKSPACE_MEMBER_ROLE, REMOVE_USER_TO_DATA_AGENT_WORKSPACE}
+"""Operations whose sample needs the user in the workspace first (and EnableUser a disabled user)."""
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.action)
@@ -217,9 +250,14 @@ def test_each_operation_row_reaches_its_product_with_its_version_and_action(
     client = make_client(cloud)
     if operation is not REGISTER_USER:
         register(client)
+    if operation in NEEDS_A_MEMBER:
+        cloud.dms.add_workspace_member(WORKSPACE, UID, "MEMBER")
+    if operation is ENABLE_USER:
+        client.call(DISABLE_USER, {"Uid": UID}, Deadline.after(30))
     result = client.call(operation, SAMPLE_PARAMETERS[operation], Deadline.after(30))
     assert (result.result, result.attempts) == ("done", 1), result.verdict
     (call,) = cloud.calls.query(service=operation.product, action=operation.action)
     assert call["status"] == 200
     module = importlib.import_module(PACKAGES[operation.product] + ".client")
     assert f"'{operation.version}'" in inspect.getsource(getattr(module.Client, operation.method_name))
+    assert f"action = '{operation.action}'" in inspect.getsource(getattr(module.Client, operation.method_name))
