@@ -163,3 +163,30 @@ def test_wrong_primary_key_is_400_invalid_pk(client: Any, pk: list[tuple[str, An
 
 def test_row_operation_on_a_missing_table_is_404(client: Any) -> None:
     assert fails(client.put_row, "nope", Row(PK, [("a", 1)]), IGNORE)[:2] == (404, "OTSObjectNotExist")
+
+
+def test_ttl_hides_versions_once_service_time_passes_it(cloud: LocalCloud) -> None:
+    ots = ots_client(cloud)
+    ots.create_table(
+        TableMeta("ttl", [("k", "STRING")]), TableOptions(time_to_live=86400), ReservedThroughput(CapacityUnit(0, 0))
+    )
+    ots.put_row("ttl", Row([("k", "a")], [("v", 1)]), IGNORE)
+    assert ots.get_row("ttl", [("k", "a")], max_version=1)[1].attribute_columns[0][1] == 1
+    cloud.clock.advance(86401)
+    _, row, _ = ots.get_row("ttl", [("k", "a")], max_version=1)
+    assert row.attribute_columns == []
+
+
+def test_filter_and_time_range_on_reads(client: Any) -> None:
+    client.put_row("register", Row(PK, [("kind", "hr"), ("v", 1)]), IGNORE)
+    other = SingleColumnCondition("kind", "it", ComparatorType.EQUAL)
+    assert client.get_row("register", PK, max_version=1, column_filter=other)[1] is None
+    same = SingleColumnCondition("kind", "hr", ComparatorType.EQUAL)
+    assert client.get_row("register", PK, max_version=1, column_filter=same)[1] is not None
+    _, row, _ = client.get_row("register", PK, time_range=(0, 1))
+    assert row.attribute_columns == []
+
+
+def test_a_version_outside_the_permitted_deviation_is_400(client: Any) -> None:
+    status, code, _ = fails(client.put_row, "register", Row(PK, [("v", 1, 1_000)]), IGNORE)
+    assert (status, code) == (400, "OTSParameterInvalid")
