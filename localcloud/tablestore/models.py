@@ -9,6 +9,9 @@ assumption to confirm on a real instance (README "Known differences"):
 - A primary-key value of the wrong type is `OTSInvalidPK` "Validate PK type fail. Input: <vt>, Meta: <type>.".
 - GetRange answers `next_start_primary_key` only when another row lies in the range after the last one sent.
 - Rows are kept sorted on demand (GetRange sorts the table's keys); fine for the sizes a local cloud holds.
+- Limits (1 KB primary-key strings, 2 MB values, 1024 columns written, 128 `columns_to_get`) are 400
+  `OTSParameterInvalid` with wordings of ours; the request-size limits (4 MB, 5 MB bodies) are not checked apart
+  from the body limit in urls.py.
 - Versions are service time (the local cloud's movable clock) in ms; TTL is applied on read, not by deleting.
 """
 
@@ -28,6 +31,10 @@ PK_TYPES = {1: "INTEGER", 2: "STRING", 3: "BINARY"}
 PK_TYPE_NAMES = {"INTEGER": 1, "STRING": 2, "BINARY": 3}
 MAX_TABLES = 64
 MAX_RANGE_ROWS = 5000
+MAX_PK_VALUE_BYTES = 1024
+MAX_VALUE_BYTES = 2 * 1024 * 1024
+MAX_COLUMNS_WRITTEN = 1024
+MAX_COLUMNS_TO_GET = 128
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 Key = tuple[int | str | bytes, ...]
@@ -64,6 +71,12 @@ class ReadOptions:
     end_time: int | None = None
     specific_time: int | None = None
     filter: bytes = b""
+
+    def __post_init__(self) -> None:
+        if len(self.columns_to_get) > MAX_COLUMNS_TO_GET:
+            raise OtsError.PARAMETER_INVALID.error(
+                detail=f"The number of columns to get exceeds the limit: {MAX_COLUMNS_TO_GET}."
+            )
 
 
 @dataclass
@@ -197,6 +210,10 @@ class TablestoreBackend:
                 raise OtsError.INVALID_PK.error(
                     detail=f"Validate PK type fail. Input: {_vt_name(value)}, Meta: {PK_TYPES[meta_type]}."
                 )
+            if _size(value) > MAX_PK_VALUE_BYTES:
+                raise OtsError.PARAMETER_INVALID.error(
+                    detail=f"The length of primary key column: '{name}' exceeds the MaxLength:{MAX_PK_VALUE_BYTES}."
+                )
             values.append(value)
         return values
 
@@ -275,7 +292,19 @@ class TablestoreBackend:
         versions.sort(key=lambda item: item[0], reverse=True)
         return versions[: table.options.max_versions]
 
+    def _check_cells(self, table: Table, cells: list[pb.Cell]) -> None:
+        if len(cells) > MAX_COLUMNS_WRITTEN:
+            raise OtsError.PARAMETER_INVALID.error(
+                detail=f"The number of columns from the request exceeds the limit: {MAX_COLUMNS_WRITTEN}."
+            )
+        for cell in cells:
+            self._check_attribute(table, cell)
+
     def _check_attribute(self, table: Table, cell: pb.Cell) -> None:
+        if cell.value is not None and _size(cell.value) > MAX_VALUE_BYTES:
+            raise OtsError.PARAMETER_INVALID.error(
+                detail=f"The length of attribute column: '{cell.name}' exceeds the MaxLength:{MAX_VALUE_BYTES}."
+            )
         if not valid_name(cell.name):
             raise OtsError.PARAMETER_INVALID.error(detail=f"Invalid column name: '{cell.name}'.")
         if cell.name in {name for name, _ in table.primary_key}:
@@ -288,8 +317,8 @@ class TablestoreBackend:
             table = self.table(table_name)
             key = self.key_of(table, row.primary_key)
             columns: dict[str, Versions] = {}
+            self._check_cells(table, row.cells)
             for cell in row.cells:
-                self._check_attribute(table, cell)
                 if cell.value is None or isinstance(cell.value, pb.Marker) or cell.op is not None:
                     raise OtsError.PARAMETER_INVALID.error(detail=f"Invalid value of column '{cell.name}'.")
                 ts = self._timestamp(table, cell)
@@ -305,8 +334,8 @@ class TablestoreBackend:
             table = self.table(table_name)
             key = self.key_of(table, row.primary_key)
             names_incremented = {c.name for c in row.cells if c.op == pb.OP_INCREMENT}
+            self._check_cells(table, row.cells)
             for cell in row.cells:
-                self._check_attribute(table, cell)
                 if cell.name in names_incremented and cell.op != pb.OP_INCREMENT:
                     raise OtsError.PARAMETER_INVALID.error(
                         detail=f"The column '{cell.name}' cannot be incremented and modified in one request."
@@ -418,6 +447,14 @@ class TablestoreBackend:
                     for t in self._tables.values()
                 ],
             }
+
+
+def _size(value: pb.Value) -> int:
+    if isinstance(value, str):
+        return len(value.encode("utf-8"))
+    if isinstance(value, bytes):
+        return len(value)
+    return 8
 
 
 def _jsonable(value: object) -> object:

@@ -190,3 +190,14 @@ def test_filter_and_time_range_on_reads(client: Any) -> None:
 def test_a_version_outside_the_permitted_deviation_is_400(client: Any) -> None:
     status, code, _ = fails(client.put_row, "register", Row(PK, [("v", 1, 1_000)]), IGNORE)
     assert (status, code) == (400, "OTSParameterInvalid")
+
+
+def test_limits_on_keys_values_and_columns_are_400(client: Any) -> None:
+    long_key = [("person_id", "p" * 1025), ("seq", 1)]
+    assert fails(client.put_row, "register", Row(long_key, [("a", 1)]), IGNORE)[:2] == (400, "OTSParameterInvalid")
+    many = [(f"c{i}", i) for i in range(1025)]
+    assert fails(client.put_row, "register", Row(PK, many), IGNORE)[:2] == (400, "OTSParameterInvalid")
+    assert fails(lambda: client.get_row("register", PK, columns_to_get=[f"c{i}" for i in range(129)]))[:2] == (
+        400,
+        "OTSParameterInvalid",
+    )
