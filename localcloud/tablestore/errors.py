@@ -60,7 +60,20 @@ class OtsError(Enum):
         "You have no permission to access the requested resource, please contact the resource owner.",
         "assumption: code from the error-codes page; the RAM action is ots:<Action>",
     )
-    PARAMETER_INVALID = Row("OTSParameterInvalid", 400, "{detail}", f"{ERROR_CODES}; messages from {SDK_TESTS}")
+    PARAMETER_INVALID = Row(
+        "OTSParameterInvalid",
+        400,
+        "{detail}",
+        f"{ERROR_CODES}; only with the messages {SDK_TESTS} assert (duplicated or BOOLEAN primary key, empty batches, "
+        "GetRange bounds and limit)",
+    )
+    INVALID_ASSUMED = Row(
+        "OTSParameterInvalid",
+        400,
+        "{detail}",
+        "assumption: the code is the error-codes page's for a bad parameter; the message is ours (schema and name "
+        "checks, limits, malformed protobuf or PlainBuffer, increments, versions, conditions)",
+    )
     INVALID_PK = Row("OTSInvalidPK", 400, "{detail}", SDK_TESTS)
     TABLE_NOT_EXIST = Row("OTSObjectNotExist", 404, "Requested table does not exist.", SDK_TESTS)
     TABLE_EXISTS = Row("OTSObjectAlreadyExist", 409, "Requested table already exists.", SDK_TESTS)

@@ -74,7 +74,7 @@ class ReadOptions:
 
     def __post_init__(self) -> None:
         if len(self.columns_to_get) > MAX_COLUMNS_TO_GET:
-            raise OtsError.PARAMETER_INVALID.error(
+            raise OtsError.INVALID_ASSUMED.error(
                 detail=f"The number of columns to get exceeds the limit: {MAX_COLUMNS_TO_GET}."
             )
 
@@ -145,7 +145,7 @@ class TablestoreBackend:
         write_cu: int = 0,
     ) -> Table:
         options = options or TableOptions()
-        invalid = OtsError.PARAMETER_INVALID
+        invalid = OtsError.INVALID_ASSUMED
         if not valid_name(name):
             raise invalid.error(detail=f"Invalid table name: '{name}'.")
         if not 1 <= len(primary_key) <= 4:
@@ -155,10 +155,10 @@ class TablestoreBackend:
             if not valid_name(pk_name):
                 raise invalid.error(detail=f"Invalid column name: '{pk_name}'.")
             if pk_name in seen:
-                raise invalid.error(detail=f"Duplicated primary key name: '{pk_name}'.")
+                raise OtsError.PARAMETER_INVALID.error(detail=f"Duplicated primary key name: '{pk_name}'.")
             seen.add(pk_name)
             if pk_type == 5:
-                raise invalid.error(detail="BOOLEAN is an invalid type for the primary key.")
+                raise OtsError.PARAMETER_INVALID.error(detail="BOOLEAN is an invalid type for the primary key.")
             if pk_type not in PK_TYPES:
                 raise invalid.error(detail=f"Invalid type for the primary key: {pk_type}.")
         if options.time_to_live != -1 and options.time_to_live < 86400:
@@ -211,7 +211,7 @@ class TablestoreBackend:
                     detail=f"Validate PK type fail. Input: {_vt_name(value)}, Meta: {PK_TYPES[meta_type]}."
                 )
             if _size(value) > MAX_PK_VALUE_BYTES:
-                raise OtsError.PARAMETER_INVALID.error(
+                raise OtsError.INVALID_ASSUMED.error(
                     detail=f"The length of primary key column: '{name}' exceeds the MaxLength:{MAX_PK_VALUE_BYTES}."
                 )
             values.append(value)
@@ -271,7 +271,7 @@ class TablestoreBackend:
         if condition.row_existence == 2 and columns is not None:
             raise OtsError.CONDITION_CHECK_FAIL.error()
         if condition.row_existence not in (0, 1, 2):
-            raise OtsError.PARAMETER_INVALID.error(detail="Invalid row existence expectation.")
+            raise OtsError.INVALID_ASSUMED.error(detail="Invalid row existence expectation.")
         if condition.column_condition:
             view = self._latest(table, key, columns or {})
             if not evaluate(condition.column_condition, view, view):
@@ -283,7 +283,7 @@ class TablestoreBackend:
             return now
         deviation = table.options.deviation_cell_version_in_sec * 1000
         if abs(cell.timestamp - now) > deviation:
-            raise OtsError.PARAMETER_INVALID.error(
+            raise OtsError.INVALID_ASSUMED.error(
                 detail=f"The timestamp of column '{cell.name}' is out of the permitted deviation."
             )
         return cell.timestamp
@@ -294,7 +294,7 @@ class TablestoreBackend:
 
     def _check_cells(self, table: Table, cells: list[pb.Cell]) -> None:
         if len(cells) > MAX_COLUMNS_WRITTEN:
-            raise OtsError.PARAMETER_INVALID.error(
+            raise OtsError.INVALID_ASSUMED.error(
                 detail=f"The number of columns from the request exceeds the limit: {MAX_COLUMNS_WRITTEN}."
             )
         for cell in cells:
@@ -302,13 +302,13 @@ class TablestoreBackend:
 
     def _check_attribute(self, table: Table, cell: pb.Cell) -> None:
         if cell.value is not None and _size(cell.value) > MAX_VALUE_BYTES:
-            raise OtsError.PARAMETER_INVALID.error(
+            raise OtsError.INVALID_ASSUMED.error(
                 detail=f"The length of attribute column: '{cell.name}' exceeds the MaxLength:{MAX_VALUE_BYTES}."
             )
         if not valid_name(cell.name):
-            raise OtsError.PARAMETER_INVALID.error(detail=f"Invalid column name: '{cell.name}'.")
+            raise OtsError.INVALID_ASSUMED.error(detail=f"Invalid column name: '{cell.name}'.")
         if cell.name in {name for name, _ in table.primary_key}:
-            raise OtsError.PARAMETER_INVALID.error(
+            raise OtsError.INVALID_ASSUMED.error(
                 detail=f"The attribute column has the same name with the primary key: '{cell.name}'."
             )
 
@@ -320,7 +320,7 @@ class TablestoreBackend:
             self._check_cells(table, row.cells)
             for cell in row.cells:
                 if cell.value is None or isinstance(cell.value, pb.Marker) or cell.op is not None:
-                    raise OtsError.PARAMETER_INVALID.error(detail=f"Invalid value of column '{cell.name}'.")
+                    raise OtsError.INVALID_ASSUMED.error(detail=f"Invalid value of column '{cell.name}'.")
                 ts = self._timestamp(table, cell)
                 columns[cell.name] = self._trim(
                     table, [v for v in columns.get(cell.name, []) if v[0] != ts] + [(ts, cell.value)]
@@ -337,7 +337,7 @@ class TablestoreBackend:
             self._check_cells(table, row.cells)
             for cell in row.cells:
                 if cell.name in names_incremented and cell.op != pb.OP_INCREMENT:
-                    raise OtsError.PARAMETER_INVALID.error(
+                    raise OtsError.INVALID_ASSUMED.error(
                         detail=f"The column '{cell.name}' cannot be incremented and modified in one request."
                     )
             self._check(table, key, condition)
@@ -345,7 +345,7 @@ class TablestoreBackend:
             for cell in row.cells:
                 if cell.op is None:
                     if cell.value is None or isinstance(cell.value, pb.Marker):
-                        raise OtsError.PARAMETER_INVALID.error(detail=f"Invalid value of column '{cell.name}'.")
+                        raise OtsError.INVALID_ASSUMED.error(detail=f"Invalid value of column '{cell.name}'.")
                     ts = self._timestamp(table, cell)
                     kept = [v for v in columns.get(cell.name, []) if v[0] != ts]
                     columns[cell.name] = self._trim(table, [*kept, (ts, cell.value)])
@@ -353,7 +353,7 @@ class TablestoreBackend:
                     columns.pop(cell.name, None)
                 elif cell.op == pb.OP_DELETE_ONE_VERSION:
                     if cell.timestamp is None:
-                        raise OtsError.PARAMETER_INVALID.error(
+                        raise OtsError.INVALID_ASSUMED.error(
                             detail=f"The timestamp of column '{cell.name}' is required to delete one version."
                         )
                     kept = [v for v in columns.get(cell.name, []) if v[0] != cell.timestamp]
@@ -364,21 +364,21 @@ class TablestoreBackend:
                 elif cell.op == pb.OP_INCREMENT:
                     columns[cell.name] = self._increment(table, cell, columns.get(cell.name, []))
                 else:
-                    raise OtsError.PARAMETER_INVALID.error(detail=f"Invalid cell type: {cell.op}.")
+                    raise OtsError.INVALID_ASSUMED.error(detail=f"Invalid cell type: {cell.op}.")
             table.rows[key] = columns
             return key
 
     def _increment(self, table: Table, cell: pb.Cell, versions: Versions) -> Versions:
         delta = cell.value
         if not isinstance(delta, int) or isinstance(delta, bool):
-            raise OtsError.PARAMETER_INVALID.error(detail=f"The increment of column '{cell.name}' must be INTEGER.")
+            raise OtsError.INVALID_ASSUMED.error(detail=f"The increment of column '{cell.name}' must be INTEGER.")
         live = self._live(table, versions)
         current = live[0][1] if live else 0
         if not isinstance(current, int) or isinstance(current, bool):
-            raise OtsError.PARAMETER_INVALID.error(detail=f"The type of column '{cell.name}' is not INTEGER.")
+            raise OtsError.INVALID_ASSUMED.error(detail=f"The type of column '{cell.name}' is not INTEGER.")
         total = current + delta
         if not -(2**63) <= total < 2**63:
-            raise OtsError.PARAMETER_INVALID.error(detail=f"The increment of column '{cell.name}' overflows.")
+            raise OtsError.INVALID_ASSUMED.error(detail=f"The increment of column '{cell.name}' overflows.")
         ts = self.clock.now_ms()
         return self._trim(table, [v for v in versions if v[0] != ts] + [(ts, total)])
 
@@ -494,7 +494,7 @@ def _compare(comparator: int, left: pb.Value, right: pb.Value) -> bool:
             return bool(compare(a, b))
         except TypeError:
             return False
-    raise OtsError.PARAMETER_INVALID.error(detail=f"Invalid comparator: {comparator}.")
+    raise OtsError.INVALID_ASSUMED.error(detail=f"Invalid comparator: {comparator}.")
 
 
 def evaluate(encoded: bytes, latest: dict[str, Versions], all_versions: dict[str, Versions]) -> bool:
@@ -520,11 +520,11 @@ def evaluate(encoded: bytes, latest: dict[str, Versions], all_versions: dict[str
         subs = [evaluate(sub, latest, all_versions) for sub in inner.repeated_bytes(2)]
         if combinator == LO_NOT:
             if len(subs) != 1:
-                raise OtsError.PARAMETER_INVALID.error(detail="The NOT operator takes exactly one sub condition.")
+                raise OtsError.INVALID_ASSUMED.error(detail="The NOT operator takes exactly one sub condition.")
             return not subs[0]
         if combinator == LO_AND:
             return all(subs)
         if combinator == LO_OR:
             return any(subs)
-        raise OtsError.PARAMETER_INVALID.error(detail=f"Invalid logical operator: {combinator}.")
-    raise OtsError.PARAMETER_INVALID.error(detail=f"Unsupported filter type: {kind}.")
+        raise OtsError.INVALID_ASSUMED.error(detail=f"Invalid logical operator: {combinator}.")
+    raise OtsError.INVALID_ASSUMED.error(detail=f"Unsupported filter type: {kind}.")

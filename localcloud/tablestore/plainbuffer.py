@@ -74,7 +74,7 @@ class Row:
 
 
 def bad(detail: str) -> Exception:
-    return OtsError.PARAMETER_INVALID.error(detail=f"Invalid PlainBuffer: {detail}.")
+    return OtsError.INVALID_ASSUMED.error(detail=f"Invalid PlainBuffer: {detail}.")
 
 
 def encode_value(value: Value) -> bytes:
@@ -116,7 +116,7 @@ def decode_value(data: bytes) -> Value:
             try:
                 return raw.decode("utf-8")
             except UnicodeDecodeError:
-                raise OtsError.PARAMETER_INVALID.error(detail="Invalid UTF-8 in a STRING value.") from None
+                raise OtsError.INVALID_ASSUMED.error(detail="Invalid UTF-8 in a STRING value.") from None
     except struct.error:
         raise bad("value size") from None
     for marker in (INF_MIN, INF_MAX, AUTO_INCREMENT):

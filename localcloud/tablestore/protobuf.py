@@ -59,7 +59,7 @@ class Message:
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise OtsError.PARAMETER_INVALID.error(detail="Invalid UTF-8 in a string field.") from None
+            raise OtsError.INVALID_ASSUMED.error(detail="Invalid UTF-8 in a string field.") from None
 
     def repeated_bytes(self, number: int) -> list[bytes]:
         return [v for v in self.fields.get(number, []) if isinstance(v, bytes)]
@@ -98,7 +98,7 @@ def decode(data: bytes) -> Message:
                 raise ValueError(f"wire type {wire_type}")
             message.fields.setdefault(number, []).append(value)
     except (ValueError, IndexError, struct.error):
-        raise OtsError.PARAMETER_INVALID.error(detail="Failed to parse the request body.") from None
+        raise OtsError.INVALID_ASSUMED.error(detail="Failed to parse the request body.") from None
     return message
 
 

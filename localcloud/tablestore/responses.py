@@ -50,9 +50,9 @@ def _read_options(message: Message, columns: int, time_range: int, max_versions:
     elif message.has(max_versions):
         read.max_versions = message.integer(max_versions)
         if read.max_versions <= 0:
-            raise OtsError.PARAMETER_INVALID.error(detail="The max versions must be greater than 0.")
+            raise OtsError.INVALID_ASSUMED.error(detail="The max versions must be greater than 0.")
     else:
-        raise OtsError.PARAMETER_INVALID.error(detail="Neither time range nor max versions is specified.")
+        raise OtsError.INVALID_ASSUMED.error(detail="Neither time range nor max versions is specified.")
     return read
 
 
@@ -134,7 +134,7 @@ class TablestoreService:
         primary_key = [(pk.text(1), pk.integer(2)) for pk in meta.messages(2)]
         for pk in meta.messages(2):
             if pk.has(3):
-                raise OtsError.PARAMETER_INVALID.error(
+                raise OtsError.INVALID_ASSUMED.error(
                     detail="AUTO_INCREMENT primary keys are not supported by the local cloud."
                 )
         defined = [(col.text(1), col.integer(2)) for col in meta.messages(3)]
@@ -228,7 +228,7 @@ class TablestoreService:
         if count == 0:
             raise OtsError.PARAMETER_INVALID.error(detail="No row specified in the request of BatchGetRow.")
         if count > MAX_BATCH_GET:
-            raise OtsError.PARAMETER_INVALID.error(detail=f"Rows count exceeds the upper limit: {MAX_BATCH_GET}.")
+            raise OtsError.INVALID_ASSUMED.error(detail=f"Rows count exceeds the upper limit: {MAX_BATCH_GET}.")
         out = Writer()
         for table in tables:
             name = table.text(1)
@@ -258,7 +258,7 @@ class TablestoreService:
         if count == 0:
             raise OtsError.PARAMETER_INVALID.error(detail="No row is specified in BatchWriteRow.")
         if count > MAX_BATCH_WRITE:
-            raise OtsError.PARAMETER_INVALID.error(detail=f"Rows count exceeds the upper limit: {MAX_BATCH_WRITE}.")
+            raise OtsError.INVALID_ASSUMED.error(detail=f"Rows count exceeds the upper limit: {MAX_BATCH_WRITE}.")
         operations = {1: self.backend.put_row, 2: self.backend.update_row, 3: self.backend.delete_row}
         out = Writer()
         for table in tables:
@@ -268,7 +268,7 @@ class TablestoreService:
                 try:
                     operation = operations.get(row_message.integer(1))
                     if operation is None:
-                        raise OtsError.PARAMETER_INVALID.error(
+                        raise OtsError.INVALID_ASSUMED.error(
                             detail=f"Invalid operation type: {row_message.integer(1)}."
                         )
                     row = pb.decode_row(row_message.blob(2))
