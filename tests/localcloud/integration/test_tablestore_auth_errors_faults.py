@@ -10,7 +10,17 @@ from urllib.parse import urlsplit
 import pytest
 import tablestore.decoder
 import tablestore.encoder
-from tablestore import OTSServiceError
+import urllib3.exceptions
+from tablestore import (
+    CapacityUnit,
+    Condition,
+    OTSServiceError,
+    ReservedThroughput,
+    Row,
+    RowExistenceExpectation,
+    TableMeta,
+    TableOptions,
+)
 
 from localcloud import LocalCloud
 from localcloud.credentials import Credential
@@ -103,3 +113,15 @@ def test_injected_fault_reaches_the_sdk_as_a_signed_service_error(cloud: LocalCl
     ]
     assert calls[1]["params"] == {"instance": cloud.config.tablestore_instance, "table": "t"}
     assert all(c["request_id"] for c in calls)
+
+
+def test_a_write_whose_answer_is_lost_still_took_effect(cloud: LocalCloud) -> None:
+    client = ots_client(cloud)
+    client.create_table(TableMeta("t", [("pk", "STRING")]), TableOptions(), ReservedThroughput(CapacityUnit(0, 0)))
+    cloud.faults.add(FaultRule(kind="drop_after", service="tablestore", action="PutRow", count=1))
+    create_only = Condition(RowExistenceExpectation.EXPECT_NOT_EXIST)
+    with pytest.raises(urllib3.exceptions.ProtocolError):  # the SDK neither resends a POST nor wraps the error
+        client.put_row("t", Row([("pk", "a")], [("v", 1)]), create_only)
+    error = failure(lambda: client.put_row("t", Row([("pk", "a")], [("v", 1)]), create_only))
+    assert error.get_error_code() == "OTSConditionCheckFail"  # the retry finds the first write applied
+    assert [c["fault"] for c in cloud.calls.query(service="tablestore", action="PutRow")] == ["drop_after", ""]
