@@ -1,4 +1,4 @@
-"""A local Alibaba Cloud for this product: wire-compatible MNS and DMS emulators with a control plane."""
+"""A local Alibaba Cloud for this product: wire-compatible MNS, DMS and Tablestore emulators with a control plane."""
 
 from __future__ import annotations
 

@@ -30,6 +30,9 @@ from localcloud.mns.control import MnsControl
 from localcloud.mns.models import MnsBackend
 from localcloud.mns.responses import MnsService
 from localcloud.seed import apply_seed, seed_sections
+from localcloud.tablestore.control import TablestoreControl
+from localcloud.tablestore.models import TablestoreBackend
+from localcloud.tablestore.responses import TablestoreService
 from localcloud.wire import Service
 
 
@@ -53,11 +56,13 @@ class LocalCloud:
         self.calls = CallLog()
         self.mns = MnsBackend(self.clock, region=cfg.region, account_id=cfg.account_id)
         self.dms = DmsBackend(self.clock, default_tid=cfg.dms_tid, region=cfg.region, account_id=cfg.account_id)
+        self.tablestore = TablestoreBackend(self.clock, instance=cfg.tablestore_instance)
         self.functions: FunctionRuntime | None = None
         """The local FC runtime, when one runs on this cloud (set by `localcloud dev`)."""
         apis = [
             MnsControl(self.mns).api(),
             DmsControl(self.dms).api(),
+            TablestoreControl(self.tablestore).api(),
             CredentialsControl(self.credentials, cfg.account_id).api(),
             FaultsControl(self.faults).api(),
             CallsControl(self.calls).api(),
@@ -73,6 +78,7 @@ class LocalCloud:
                 DmsService("dms-enterprise", self.dms, self.credentials, error_style=cfg.dms_error_style),
                 cfg.dms_enterprise_port,
             ),
+            (TablestoreService(self.tablestore, self.credentials), cfg.tablestore_port),
         ]
         self._endpoints: dict[str, HttpEndpoint] = {}
         if cfg.seed_file:
@@ -121,6 +127,7 @@ class LocalCloud:
         self.credentials.reset()
         self.mns.reset()
         self.dms.reset()
+        self.tablestore.reset()
         if self.config.seed_file:
             self.apply_seed(json.loads(Path(self.config.seed_file).read_text(encoding="utf-8")))
 
@@ -147,6 +154,10 @@ class LocalCloud:
         return self._url("dms-enterprise")
 
     @property
+    def tablestore_endpoint(self) -> str:
+        return self._url("tablestore")
+
+    @property
     def control_url(self) -> str:
         return self.mns_endpoint + "/_localcloud"
 
@@ -157,6 +168,8 @@ class LocalCloud:
             "MNS_ENDPOINT": self.mns_endpoint,
             "DMS_ENDPOINT": self.dms_endpoint,
             "DMS_ENTERPRISE_ENDPOINT": self.dms_enterprise_endpoint,
+            "TABLESTORE_ENDPOINT": self.tablestore_endpoint,
+            "TABLESTORE_INSTANCE": cfg.tablestore_instance,
             "ALIBABA_CLOUD_ACCESS_KEY_ID": cfg.access_key_id,
             "ALIBABA_CLOUD_ACCESS_KEY_SECRET": cfg.access_key_secret,
             "ALIBABA_CLOUD_SECURITY_TOKEN": cfg.security_token,

@@ -17,13 +17,15 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser(
         "serve",
-        help="run MNS and DMS emulators on loopback",
+        help="run MNS, DMS and Tablestore emulators on loopback",
         description="Every flag also reads LOCALCLOUD_<NAME> from the environment (flags win).",
     )
     serve.add_argument("--host", help="loopback address to listen on (default 127.0.0.1)")
     serve.add_argument("--mns-port", type=int, help="MNS port (default 9911; 0 = any free port)")
     serve.add_argument("--dms-port", type=int, help="DMS 2025-04-14 port (default 9912)")
     serve.add_argument("--dms-enterprise-port", type=int, help="DMS Enterprise 2018-11-01 port (default 9913)")
+    serve.add_argument("--tablestore-port", type=int, help="Tablestore port (default 9914)")
+    serve.add_argument("--tablestore-instance", help="the Tablestore instance name served (default localcloud)")
     serve.add_argument("--region", help="region the emulators claim to be (default cn-hangzhou)")
     serve.add_argument("--account-id", help="account id in MNS endpoints and notifications")
     serve.add_argument("--access-key-id", help="AccessKey id accepted (default STS.LocalCloudAccessKeyId)")
@@ -47,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     dev.add_argument("--mns-port", type=int, default=0)
     dev.add_argument("--dms-port", type=int, default=0)
     dev.add_argument("--dms-enterprise-port", type=int, default=0)
+    dev.add_argument("--tablestore-port", type=int, default=0)
     dev.add_argument("--env-only", action="store_true", help="print only NAME=value lines")
     dev.add_argument(
         "--env",
@@ -97,7 +100,12 @@ def dev(args: argparse.Namespace) -> int:
     from localcloud.fc.dev import DevEnvironment
     from localcloud.process import ROOT
 
-    ports = {"mns_port": args.mns_port, "dms_port": args.dms_port, "dms_enterprise_port": args.dms_enterprise_port}
+    ports = {
+        "mns_port": args.mns_port,
+        "dms_port": args.dms_port,
+        "dms_enterprise_port": args.dms_enterprise_port,
+        "tablestore_port": args.tablestore_port,
+    }
     extra_env: dict[str, str] = {}
     for item in args.env:
         name, sep, value = item.partition("=")

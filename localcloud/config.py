@@ -22,6 +22,9 @@ class LocalCloudConfig:
     mns_port: int = 9911
     dms_port: int = 9912
     dms_enterprise_port: int = 9913
+    tablestore_port: int = 9914
+    tablestore_instance: str = "localcloud"
+    """The one Tablestore instance the emulator serves (the `x-ots-instancename` every request must carry)."""
     region: str = "cn-hangzhou"
     account_id: str = "1234567890123456"
     access_key_id: str = "STS.LocalCloudAccessKeyId"
@@ -46,7 +49,7 @@ class LocalCloudConfig:
     @classmethod
     def ephemeral(cls, **overrides: object) -> LocalCloudConfig:
         """Free ports for every service: what tests and benchmarks use."""
-        values: dict[str, object] = {"mns_port": 0, "dms_port": 0, "dms_enterprise_port": 0}
+        values: dict[str, object] = {"mns_port": 0, "dms_port": 0, "dms_enterprise_port": 0, "tablestore_port": 0}
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
 
@@ -65,7 +68,7 @@ class LocalCloudConfig:
         return cls(**values)  # type: ignore[arg-type]
 
 
-_INT_FIELDS = {"mns_port", "dms_port", "dms_enterprise_port", "dms_tid", "fault_seed"}
+_INT_FIELDS = {"mns_port", "dms_port", "dms_enterprise_port", "tablestore_port", "dms_tid", "fault_seed"}
 
 
 def _coerce(name: str, raw: str) -> object:

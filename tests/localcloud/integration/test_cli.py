@@ -16,6 +16,8 @@ def test_serve_prints_client_variables_and_stops_cleanly_on_ctrl_c() -> None:
             "MNS_ENDPOINT",
             "DMS_ENDPOINT",
             "DMS_ENTERPRISE_ENDPOINT",
+            "TABLESTORE_ENDPOINT",
+            "TABLESTORE_INSTANCE",
             "ALIBABA_CLOUD_ACCESS_KEY_ID",
             "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
             "ALIBABA_CLOUD_SECURITY_TOKEN",

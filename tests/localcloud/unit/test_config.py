@@ -44,4 +44,9 @@ def test_unknown_dms_error_style_is_refused() -> None:
 
 def test_ephemeral_config_asks_for_free_ports() -> None:
     config = LocalCloudConfig.ephemeral()
-    assert (config.mns_port, config.dms_port, config.dms_enterprise_port) == (0, 0, 0)
+    assert (config.mns_port, config.dms_port, config.dms_enterprise_port, config.tablestore_port) == (0, 0, 0, 0)
+
+
+def test_tablestore_port_and_instance_come_from_the_environment() -> None:
+    config = LocalCloudConfig.from_env({"LOCALCLOUD_TABLESTORE_PORT": "19914", "LOCALCLOUD_TABLESTORE_INSTANCE": "hr"})
+    assert (config.tablestore_port, config.tablestore_instance) == (19914, "hr")
