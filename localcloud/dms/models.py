@@ -372,18 +372,18 @@ class DmsBackend:
                 user.max_result_count = max_result_count
 
     def disable_user(self, tid: int | None, uid: str) -> None:
-        with self._lock:
-            user = self._user(tid, uid)
-            if user.state == "DISABLE":
-                raise DmsError.USER_STATUS_ILLEGAL.error(reason="the user is already disabled")
-            user.state = "DISABLE"
+        self._move(tid, uid, "DISABLE", "the user is already disabled")
 
     def enable_user(self, tid: int | None, uid: str) -> None:
+        self._move(tid, uid, "NORMAL", "the user is not disabled")
+
+    def _move(self, tid: int | None, uid: str, state: str, already: str) -> None:
+        """Into `state`; a user already there is refused (UserStatusIllegal), as DMS does."""
         with self._lock:
             user = self._user(tid, uid)
-            if user.state == "NORMAL":
-                raise DmsError.USER_STATUS_ILLEGAL.error(reason="the user is not disabled")
-            user.state = "NORMAL"
+            if user.state == state:
+                raise DmsError.USER_STATUS_ILLEGAL.error(reason=already)
+            user.state = state
 
     def delete_user(self, tid: int | None, uid: str) -> None:
         with self._lock:
