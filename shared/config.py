@@ -18,6 +18,9 @@ from shared.infra.retry import RetryPolicy
 
 DEFAULT_REGION = "cn-hangzhou"
 DEFAULT_ENTERPRISE_ENDPOINT = "dms-enterprise.aliyuncs.com"
+DEFAULT_REGISTER_TABLE = "dms_onboarding_people"
+LEAVER_ACTIONS = ("disable", "delete")
+RECONCILE_MODES = ("report", "repair")
 _TRUE = frozenset({"1", "true", "yes"})
 _FALSE = frozenset({"0", "false", "no"})
 
@@ -60,6 +63,15 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> i
     return value
 
 
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw not in choices:
+        raise ConfigError(name, f"{raw!r} is not one of {', '.join(choices)}")
+    return raw
+
+
 def _codes(env: Mapping[str, str], name: str) -> frozenset[str]:
     return frozenset(code.strip() for code in env.get(name, "").split(",") if code.strip())
 
@@ -99,6 +111,8 @@ class DmsClientConfig:
     """DMS_ALREADY_CODES: more error codes that mean the effect already holds."""
     transient_codes: frozenset[str] = frozenset()
     """DMS_TRANSIENT_CODES: more error codes worth retrying."""
+    absent_codes: frozenset[str] = frozenset()
+    """DMS_ABSENT_CODES: more error codes that mean "no such user"."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> DmsClientConfig:
@@ -113,6 +127,62 @@ class DmsClientConfig:
             retry=RetryPolicy(max_attempts=_int(env, "DMS_MAX_ATTEMPTS", RetryPolicy.max_attempts)),
             already_codes=_codes(env, "DMS_ALREADY_CODES"),
             transient_codes=_codes(env, "DMS_TRANSIENT_CODES"),
+            absent_codes=_codes(env, "DMS_ABSENT_CODES"),
+        )
+
+
+@dataclass(frozen=True)
+class RegisterConfig:
+    """Where the person register lives (Tablestore) and how long a lease on one person lasts."""
+
+    endpoint: str = ""
+    """Empty until an instance is named: https://{instance}.{region}.ots.aliyuncs.com is built from it."""
+    instance: str = ""
+    table: str = DEFAULT_REGISTER_TABLE
+    region: str = DEFAULT_REGION
+    lease_seconds: int = 60
+    timeout_seconds: float = 5.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> RegisterConfig:
+        env = os.environ if environ is None else environ
+        where = region(env)
+        instance = env.get("TABLESTORE_INSTANCE", "").strip()
+        endpoint = env.get("TABLESTORE_ENDPOINT", "").strip()
+        if not endpoint and instance:
+            endpoint = f"https://{instance}.{where}.ots.aliyuncs.com"
+        return cls(
+            endpoint=endpoint,
+            instance=instance,
+            table=env.get("REGISTER_TABLE", "").strip() or DEFAULT_REGISTER_TABLE,
+            region=where,
+            lease_seconds=_int(env, "LEASE_SECONDS", cls.lease_seconds, minimum=5),
+        )
+
+    def require(self) -> None:
+        """The register is needed now: a deployment that names no instance fails here, naming the variable."""
+        if not self.instance:
+            raise ConfigError("TABLESTORE_INSTANCE", "not set: the person register needs a Tablestore instance")
+
+
+@dataclass(frozen=True)
+class LeaverPolicy:
+    """What a leave does in DMS, and the mass-leaver breaker that holds leavers past a rate."""
+
+    action: str = "disable"
+    """LEAVER_ACTION: `disable` (DisableUser, reversible) or `delete` (DeleteUser)."""
+    limit: int = 10
+    """LEAVER_LIMIT: leavers applied within the window before further ones are held."""
+    window_seconds: int = 3600
+    """LEAVER_WINDOW_SECONDS."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> LeaverPolicy:
+        env = os.environ if environ is None else environ
+        return cls(
+            action=_choice(env, "LEAVER_ACTION", LEAVER_ACTIONS, cls.action),
+            limit=_int(env, "LEAVER_LIMIT", cls.limit, minimum=0),
+            window_seconds=_int(env, "LEAVER_WINDOW_SECONDS", cls.window_seconds),
         )
 
 
@@ -125,6 +195,8 @@ class Settings:
     input_queue: str = ""
     dead_letter_queue: str = ""
     parking_queue: str = ""
+    hold_queue: str = ""
+    """HOLD_QUEUE: where leavers held by the breaker wait for an operator."""
     dms_unit: str = ""
     """DMS_UNIT, else the region: the unit when neither the event nor the mapping names one."""
     dry_run: bool = False
@@ -134,7 +206,11 @@ class Settings:
     role_mapping_path: str | None = None
     mns_verify_md5: bool = True
     function_name: str = "local"
+    reconcile_mode: str = "repair"
+    """RECONCILE_MODE: `repair` makes DMS match the register; `report` only reports the drift."""
     dms: DmsClientConfig = field(default_factory=DmsClientConfig)
+    register: RegisterConfig = field(default_factory=RegisterConfig)
+    leavers: LeaverPolicy = field(default_factory=LeaverPolicy)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -146,6 +222,7 @@ class Settings:
             input_queue=env.get("INPUT_QUEUE", ""),
             dead_letter_queue=env.get("DEAD_LETTER_QUEUE", ""),
             parking_queue=env.get("PARKING_QUEUE", ""),
+            hold_queue=env.get("HOLD_QUEUE", ""),
             dms_unit=env.get("DMS_UNIT") or env.get("FC_REGION") or env.get("ALIBABA_CLOUD_REGION_ID", ""),
             dry_run=truthy(env.get("DRY_RUN")),
             webhook_secret=env.get("WEBHOOK_SECRET", ""),
@@ -154,5 +231,8 @@ class Settings:
             role_mapping_path=role_mapping_path(env),
             mns_verify_md5=_flag(env, "MNS_VERIFY_MD5", default=True),
             function_name=env.get("FC_FUNCTION_NAME", "local"),
+            reconcile_mode=_choice(env, "RECONCILE_MODE", RECONCILE_MODES, cls.reconcile_mode),
             dms=DmsClientConfig.from_env(env),
+            register=RegisterConfig.from_env(env),
+            leavers=LeaverPolicy.from_env(env),
         )

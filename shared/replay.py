@@ -66,7 +66,7 @@ def replay(wiring: Wiring, deadline: Deadline, dry_run: bool = False, limit: int
         for item in batch:
             record = read_dead_letter(item.body)
             unwrapped = unwrap(record.message)
-            requeued = wrap(unwrapped.event, unwrapped.correlation_id, record.replays + 1)
+            requeued = wrap(unwrapped.event, unwrapped.correlation_id, record.replays + 1, released=unwrapped.released)
             # An event whose envelope no longer fits an MNS message can never be replayed: it is parked at once.
             if record.replays >= cap or not fits(requeued):
                 text = parked(record)

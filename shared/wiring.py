@@ -3,12 +3,14 @@
 Handlers call `get(context)` per invocation with their FC context; the first call reads the configuration
 (shared.config, so a bad variable fails this first invocation, naming itself) and builds, later calls reuse.
 Credentials are read per call through the latest context, so a token FC refreshed between invocations reaches
-the SDK clients without rebuilding anything else. The DMS client and the provisioner are built on first use:
-a cold webhook answering `POST /events` needs neither, and must not import a DMS SDK or pydantic.
+the SDK clients without rebuilding anything else. The DMS client, the person register and the provisioner are
+built on first use: a cold webhook answering `POST /events` needs none of them, and must not import a DMS SDK,
+the Tablestore SDK or pydantic.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -18,10 +20,27 @@ from shared.infra.credentials import RoleCredentials, resolve
 from shared.infra.jsonlog import JsonLogger, get_logger
 from shared.infra.retry import Deadline
 from shared.messaging.client import Mns
+from shared.messaging.formats import held, wrap
 
 if TYPE_CHECKING:
     from shared.dms.client import DmsClient
+    from shared.lifecycle.breaker import LeaverBreaker
+    from shared.lifecycle.convergence import Convergence
+    from shared.lifecycle.outcome import RawEvent
     from shared.lifecycle.provisioner import Provisioner
+    from shared.state.register import PersonRegister
+
+
+class HoldQueue:
+    """Where the mass-leaver breaker's held leaves wait, whole, for an operator (HOLD_QUEUE)."""
+
+    def __init__(self, mns: Mns, queue: str) -> None:
+        self.mns = mns
+        self.queue = queue
+
+    def hold(self, event: RawEvent, correlation_id: str, reason: str) -> None:
+        document = json.loads(event) if isinstance(event, (bytes, str)) else event
+        self.mns.send(self.queue, held(wrap(document, correlation_id), reason))
 
 
 class Wiring:
@@ -32,6 +51,8 @@ class Wiring:
         self.log: JsonLogger = get_logger("dms-onboarding", function=self.function_name)
         self.mns = Mns(self.settings.mns_endpoint, self.credentials, check_md5=self.settings.mns_verify_md5)
         self._dms: DmsClient | None = None
+        self._register: PersonRegister | None = None
+        self._convergence: Convergence | None = None
         self._provisioner: Provisioner | None = None
         self._build_lock = threading.RLock()
 
@@ -45,19 +66,52 @@ class Wiring:
             return self._dms
 
     @property
+    def register(self) -> PersonRegister:
+        with self._build_lock:
+            if self._register is None:
+                from shared.state.register import PersonRegister
+
+                self.settings.register.require()
+                self._register = PersonRegister(self.settings.register, self.credentials)
+            return self._register
+
+    @property
+    def breaker(self) -> LeaverBreaker:
+        from shared.lifecycle.breaker import LeaverBreaker
+
+        return LeaverBreaker(self.register, self.settings.leavers)
+
+    @property
+    def convergence(self) -> Convergence:
+        with self._build_lock:
+            if self._convergence is None:
+                from shared.lifecycle.convergence import Convergence
+
+                self._convergence = Convergence(
+                    self.dms,
+                    self.register,
+                    self.breaker,
+                    leaver_action=self.settings.leavers.action,
+                    lease_seconds=self.settings.register.lease_seconds,
+                )
+            return self._convergence
+
+    @property
     def provisioner(self) -> Provisioner:
         with self._build_lock:
             if self._provisioner is None:
                 from shared.lifecycle.mapping import load_mapping
                 from shared.lifecycle.provisioner import Provisioner
 
+                holder = HoldQueue(self.mns, self.settings.hold_queue) if self.settings.hold_queue else None
                 self._provisioner = Provisioner(
-                    self.dms,
+                    self.convergence,
                     load_mapping(self.settings.role_mapping_path),
                     self.log,
                     self.mns,
                     self.settings.result_topic,
                     self.settings.dms_unit or None,
+                    holder,
                 )
             return self._provisioner
 

@@ -1,26 +1,36 @@
-"""The queue worker's core: every message of a batch ends with its outcome published, or the batch fails.
+"""The queue worker's core: every message of a batch ends with its outcome published, deferred, or the batch fails.
 
 FC reports no per-message failures back to the EventBridge trigger, so the worker owns them. A rejected or
 failed message gets its outcome and a dead-letter record with the reason; the invocation fails only when an
-outcome or a dead-letter record could not be written, and then a redelivery is harmless because provisioning
-is idempotent. Messages run concurrently (WORKER_CONCURRENCY, default 8) under the shared DMS rate limit.
+outcome or a dead-letter record could not be written, and then a redelivery is harmless because convergence
+is idempotent.
+
+Messages about one person run one after another, newest first, so the older ones of a batch are superseded
+without a DMS call instead of contending for the person's lease; different people run concurrently
+(WORKER_CONCURRENCY, default 8) under the shared DMS rate limit. A message whose person is being converged by
+another instance is put back on the input queue with a delay (`deferred`): it is retried later, not failed.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from shared.infra.retry import Deadline
+from shared.lifecycle.convergence import PersonBusyError
 from shared.lifecycle.outcome import Outcome
 from shared.messaging.client import MnsUnavailableError
-from shared.messaging.formats import dead_letter_that_fits, unwrap
+from shared.messaging.formats import Unwrapped, dead_letter_that_fits, unwrap, wrap
 from shared.triggers.eventbridge_mns import QueueMessage
 from shared.wiring import Wiring
+
+MAX_DEFER_SECONDS = 60
+"""The longest an event waits on the queue for a busy person (MNS allows delays up to 604800 s)."""
 
 
 class BatchIncompleteError(Exception):
@@ -44,19 +54,52 @@ def _reason(outcome: Outcome) -> dict[str, Any]:
     return {
         "status": outcome.status,
         "step": step.step if step else None,
+        "operation": (step.operation or None) if step else None,
         "code": (step.code or None) if step else None,
         "retryable": step.retryable if step else None,
         "request_id": (step.request_id or None) if step else None,
     }
 
 
-def _process_message(message: QueueMessage, wiring: Wiring, deadline: Deadline) -> MessageResult:
-    unwrapped = unwrap(message.body)
+@dataclass(frozen=True)
+class _Item:
+    message: QueueMessage
+    unwrapped: Unwrapped
+
+    @property
+    def person(self) -> str | None:
+        event = self.unwrapped.event
+        employee = event.get("employee") if isinstance(event, dict) else None
+        uid = employee.get("uid") if isinstance(employee, dict) else None
+        return uid if isinstance(uid, str) else None
+
+    def order(self) -> tuple[datetime, str]:
+        """(occurred_at, event_id) read loosely: the contract judges the event, this only orders a batch."""
+        event = self.unwrapped.event
+        when = event.get("occurred_at") if isinstance(event, dict) else None
+        event_id = event.get("event_id") if isinstance(event, dict) else None
+        try:
+            moment = datetime.fromisoformat(str(when).replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            moment = datetime.min.replace(tzinfo=timezone.utc)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment, str(event_id or "")
+
+
+def _process_message(item: _Item, wiring: Wiring, deadline: Deadline) -> MessageResult:
+    message, unwrapped = item.message, item.unwrapped
     settings = wiring.settings
     try:
         outcome = wiring.provisioner.provision(
-            unwrapped.event, deadline, dry_run=settings.dry_run, correlation_id=unwrapped.correlation_id
+            unwrapped.event,
+            deadline,
+            dry_run=settings.dry_run,
+            correlation_id=unwrapped.correlation_id,
+            released=unwrapped.released,
         )
+    except PersonBusyError as busy:
+        return _defer(item, wiring, busy)
     except MnsUnavailableError as error:
         return MessageResult(
             message_id=message.message_id, status="unpublished", dead_lettered=False, saved=False, error=str(error)
@@ -84,6 +127,42 @@ def _process_message(message: QueueMessage, wiring: Wiring, deadline: Deadline) 
     return MessageResult(message_id=message.message_id, status=outcome.status, dead_lettered=True, saved=True)
 
 
+def _defer(item: _Item, wiring: Wiring, busy: PersonBusyError) -> MessageResult:
+    """Back on the input queue, delayed until the other convergence should be done; nothing was done to DMS."""
+    unwrapped = item.unwrapped
+    delay = max(1, min(MAX_DEFER_SECONDS, round(busy.retry_after)))
+    body = wrap(unwrapped.event, unwrapped.correlation_id, unwrapped.replays, released=unwrapped.released)
+    try:
+        wiring.mns.send(wiring.settings.input_queue, body, delay_seconds=delay)
+    except MnsUnavailableError as error:
+        return MessageResult(
+            message_id=item.message.message_id, status="deferred", dead_lettered=False, saved=False, error=str(error)
+        )
+    wiring.log.info(
+        "deferred", correlation_id=unwrapped.correlation_id, uid=busy.uid, delay_seconds=delay, reason=str(busy)
+    )
+    return MessageResult(message_id=item.message.message_id, status="deferred", dead_lettered=False, saved=True)
+
+
+def _process_person(items: Sequence[_Item], wiring: Wiring, deadline: Deadline) -> list[MessageResult]:
+    return [_process_message(item, wiring, deadline) for item in items]
+
+
+def by_person(messages: Sequence[QueueMessage]) -> list[list[_Item]]:
+    """The batch as one list per person, newest event first; messages naming no person stand alone."""
+    groups: dict[str, list[_Item]] = defaultdict(list)
+    alone: list[list[_Item]] = []
+    for message in messages:
+        item = _Item(message, unwrap(message.body))
+        person = item.person
+        if person is None:
+            alone.append([item])
+        else:
+            groups[person].append(item)
+    ordered = [sorted(items, key=_Item.order, reverse=True) for items in groups.values()]
+    return ordered + alone
+
+
 _pools: dict[int, ThreadPoolExecutor] = {}
 _pools_lock = threading.Lock()
 
@@ -99,10 +178,12 @@ def _pool(workers: int) -> ThreadPoolExecutor:
 
 def process_batch(messages: Sequence[QueueMessage], wiring: Wiring, deadline: Deadline) -> dict[str, Any]:
     workers = wiring.settings.worker_concurrency
-    if workers == 1 or len(messages) == 1:
-        results = [_process_message(message, wiring, deadline) for message in messages]
+    people = by_person(messages)
+    if workers == 1 or len(people) == 1:
+        results = [result for items in people for result in _process_person(items, wiring, deadline)]
     else:
-        results = list(_pool(workers).map(lambda m: _process_message(m, wiring, deadline), messages))
+        grouped = _pool(workers).map(lambda items: _process_person(items, wiring, deadline), people)
+        results = [result for group in grouped for result in group]
     report = {
         "messages": len(results),
         "statuses": dict(Counter(r.status for r in results)),

@@ -15,6 +15,9 @@ Choices a sender must know:
 - Free text (nickname, department, title, source) loses control and format characters (Unicode Cc and Cf)
   and surrounding whitespace before its length is checked; department and title left empty count as absent.
 - `occurred_at` needs a UTC offset: a naive time is ambiguous across the HR system's and FC's time zones.
+- `employee.left` needs only the uid: it says whose access ends, and DMS finds the person by uid. Hires and
+  updates also need a nickname, the name DMS shows. Any other field a leave carries is validated as usual, since
+  some HR systems send the whole record with every event.
 - Mobiles are normalised to E.164 and masked in every printable form (see shared.contract.mobile).
 """
 
@@ -37,8 +40,10 @@ from pydantic import (
     StringConstraints,
     ValidationError,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
     field_validator,
 )
+from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 from shared.contract.mobile import Mobile
@@ -50,6 +55,7 @@ from shared.contract.vocabulary import (
     EVENT_TYPES,
     ID_PATTERN,
     IDENTIFIER_MAX,
+    NAMED_EVENT_TYPES,
     NICKNAME_MAX,
     OCCURRED_AT_PATTERN,
     PATTERN_REASONS,
@@ -156,6 +162,7 @@ WorkspaceId = Annotated[str, StringConstraints(pattern=_DIGITS_PATTERN), BeforeV
 WorkspaceRoleName = Annotated[WorkspaceRole, BeforeValidator(_one_of(WORKSPACE_ROLES, fold_case=True))]
 DmsUnit = Annotated[str, StringConstraints(pattern=DMS_UNIT_PATTERN)]
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=IDENTIFIER_MAX, pattern=ID_PATTERN)]
+Nickname = Annotated[str, StringConstraints(min_length=1, max_length=NICKNAME_MAX), BeforeValidator(_required_text)]
 OptionalText = Annotated[
     Annotated[str, StringConstraints(max_length=TEXT_MAX)] | None,
     BeforeValidator(_optional_text),
@@ -193,25 +200,43 @@ class DmsOverrides(StrictModel):
 
 
 class Employee(StrictModel):
-    """The person to onboard, as the HR system knows them."""
+    """The person an event is about, as the HR system knows them; a leave may carry no more than the uid."""
 
     uid: Uid
-    nickname: Annotated[
-        str,
-        StringConstraints(min_length=1, max_length=NICKNAME_MAX),
-        BeforeValidator(_required_text),
-        Field(description="Display name in DMS (UserNick)."),
-    ]
+    nickname: Nickname | None = Field(
+        default=None, description="Display name in DMS (UserNick); required unless the event is employee.left."
+    )
     mobile: Mobile | None = Field(
-        None, description='Mobile number: E.164 ("+8613812345678"), "00" prefix, or an 11-digit mainland number.'
+        default=None,
+        description='Mobile number: E.164 ("+8613812345678"), "00" prefix, or an 11-digit mainland number.',
     )
     department: OptionalText = Field(default=None, description="Department name; the role mapping matches on it.")
     title: OptionalText = Field(default=None, description="Job title; the role mapping matches on it.")
     dms: DmsOverrides | None = None
 
 
+class NamedEmployee(Employee):
+    """The employee of a hire or an update: DMS registers the person under this nickname, so it is required.
+
+    A model of its own rather than a check after validation, so a missing nickname is reported where it always
+    was, in the same words ("is required"), alongside every other problem of the event.
+    """
+
+    nickname: Nickname = Field(description="Display name in DMS (UserNick).")
+
+
+_NAMED_EMPLOYEE_SCHEMA: JsonDict = {
+    "if": {"properties": {"type": {"enum": [name for name in EVENT_TYPES if name in NAMED_EVENT_TYPES]}}},
+    "then": {"properties": {"employee": {"required": ["nickname"], "properties": {"nickname": {"type": "string"}}}}},
+}
+"""The per-type nickname rule, for the published schema. An event without a type is held to it too, as by
+HrEvent: such an event is refused anyway, and the nickname problem is one more thing to fix."""
+
+
 class HrEvent(StrictModel):
     """One HR change about one person, normalised from whatever the HR system sent."""
+
+    model_config = ConfigDict(json_schema_extra=_NAMED_EMPLOYEE_SCHEMA)
 
     schema_version: Annotated[Literal[1], BeforeValidator(version_one("version of this contract this code reads"))] = (
         Field(description="Version of this contract.")
@@ -227,6 +252,20 @@ class HrEvent(StrictModel):
     )
     correlation_id: Identifier | None = Field(default=None, description="Follows the event through logs and outcomes.")
     employee: Employee
+
+    @field_validator("employee", mode="wrap")
+    @classmethod
+    def _named_unless_leaving(
+        cls, value: object, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> Employee:
+        # `type` is validated first; when it is missing or invalid, the nickname is required as it always was.
+        event_type = info.data.get("type")
+        if event_type is not None and event_type not in NAMED_EVENT_TYPES:
+            employee: Employee = handler(value)
+            return employee
+        if isinstance(value, Employee) and not isinstance(value, NamedEmployee):
+            value = value.model_dump(exclude_none=True)
+        return NamedEmployee.model_validate(value, context=info.context)
 
 
 class ContractError(Exception):

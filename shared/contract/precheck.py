@@ -8,7 +8,7 @@ uses.
 
 The rules here are deliberately narrower than the contract. The only promise is soundness: a document this
 module accepts is one `parse_event` accepts, with the same `event_id` and `correlation_id`. Tests hold it to that
-over every sample event and thousands of generated and mutated ones (tests/unit/test_precheck.py).
+over every sample event and thousands of generated and mutated ones (tests/unit/contract/test_precheck.py).
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from shared.contract.vocabulary import (
     EVENT_TYPES,
     ID_PATTERN,
     IDENTIFIER_MAX,
+    NAMED_EMPLOYEE_FIELDS,
+    NAMED_EVENT_TYPES,
     NICKNAME_MAX,
     REQUIRED_EMPLOYEE_FIELDS,
     REQUIRED_EVENT_FIELDS,
@@ -67,15 +69,16 @@ def certainly_valid(document: object) -> EventKeys | None:
         return None
     event_id = document["event_id"]
     correlation_id = document.get("correlation_id")
+    event_type = document["type"]
     if not (
         type(document["schema_version"]) is int
         and document["schema_version"] == 1
         and _identifier(event_id)
         and (correlation_id is None or _identifier(correlation_id))
         and _plain_text(document["source"], SOURCE_MAX, required=True)
-        and _choice(document["type"], _EVENT_TYPES, fold_case=False)
+        and _choice(event_type, _EVENT_TYPES, fold_case=False)
         and _timestamp(document["occurred_at"])
-        and _employee(document["employee"])
+        and _employee(document["employee"], named=event_type in NAMED_EVENT_TYPES)
     ):
         return None
     return EventKeys(event_id, correlation_id)
@@ -118,14 +121,16 @@ def _timestamp(value: object) -> bool:
     return _YEARS[0] <= year <= _YEARS[1]
 
 
-def _employee(value: object) -> bool:
-    if type(value) is not dict or not REQUIRED_EMPLOYEE_FIELDS <= value.keys() <= EMPLOYEE_FIELDS:
+def _employee(value: object, *, named: bool) -> bool:
+    """`named`: the event's type needs a nickname; a leave's is optional, but checked like any other when given."""
+    required = NAMED_EMPLOYEE_FIELDS if named else REQUIRED_EMPLOYEE_FIELDS
+    if type(value) is not dict or not required <= value.keys() <= EMPLOYEE_FIELDS:
         return False
-    nickname = value["nickname"]
+    nickname = value.get("nickname")
     mobile = value.get("mobile")
     return (
         _digit_string(value["uid"])
-        and _plain_text(nickname, NICKNAME_MAX, required=True)
+        and ((nickname is None and not named) or _plain_text(nickname, NICKNAME_MAX, required=True))
         and (mobile is None or _mobile(mobile))
         and all(_optional_text(value.get(name)) for name in ("department", "title"))
         and (value.get("dms") is None or _dms(value["dms"]))

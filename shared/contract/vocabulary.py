@@ -19,15 +19,20 @@ LEAST_WORKSPACE_ROLE, what a workspace named without a role is joined with) to f
 WORKSPACE_ROLES: Final[tuple[WorkspaceRole, ...]] = get_args(WorkspaceRole)
 LEAST_WORKSPACE_ROLE: Final[WorkspaceRole] = "MEMBER"
 
-EventType = Literal["employee.hired", "employee.updated"]
+EventType = Literal["employee.hired", "employee.updated", "employee.left"]
 EVENT_TYPES: Final[tuple[EventType, ...]] = get_args(EventType)
+NAMED_EVENT_TYPES: Final[frozenset[EventType]] = frozenset({"employee.hired", "employee.updated"})
+"""The types whose employee must carry a nickname: they state who the person is in DMS (UserNick). A leave
+says only whose access ends, so the uid is all it needs; HR systems that send the whole record may still."""
 
 EVENT_FIELDS: Final = frozenset(
     {"schema_version", "event_id", "source", "type", "occurred_at", "correlation_id", "employee"}
 )
 REQUIRED_EVENT_FIELDS: Final = EVENT_FIELDS - {"correlation_id"}
 EMPLOYEE_FIELDS: Final = frozenset({"uid", "nickname", "mobile", "department", "title", "dms"})
-REQUIRED_EMPLOYEE_FIELDS: Final = frozenset({"uid", "nickname"})
+REQUIRED_EMPLOYEE_FIELDS: Final = frozenset({"uid"})
+"""What every event's employee needs; NAMED_EVENT_TYPES need NAMED_EMPLOYEE_FIELDS."""
+NAMED_EMPLOYEE_FIELDS: Final = REQUIRED_EMPLOYEE_FIELDS | {"nickname"}
 DMS_FIELDS: Final = frozenset({"tenant_id", "roles", "workspace_id", "workspace_role", "dms_unit"})
 
 IDENTIFIER_MAX: Final = 128

@@ -42,6 +42,9 @@ class CallResult:
     verdict: Verdict
     attempts: int
     data: Mapping[str, Any] = field(default_factory=dict)
+    """The answer's `Data` object, where the Dms API puts its result."""
+    body: Mapping[str, Any] = field(default_factory=dict)
+    """The whole answer (GetUser's `User` sits beside `Data`, not in it)."""
 
     @property
     def succeeded(self) -> bool:
@@ -61,7 +64,7 @@ class DmsClient:
         self.config = config
         self.limiter = limiter or RateLimiter(config.qps)
         self.transport: Transport = transport or SdkTransport(config, credentials)
-        self._codes = ExtraCodes(config.already_codes, config.transient_codes)
+        self.codes = ExtraCodes(config.already_codes, config.transient_codes, config.absent_codes)
         self._sleep = sleep
         self._rng = rng or random.Random()
 
@@ -79,21 +82,25 @@ class DmsClient:
                 return CallResult(operation, "failed", verdict, attempt - 1)
             read_ms = max(1, min(self.config.read_timeout_ms, int(deadline.remaining() * 1000)))
             data: Mapping[str, Any] = {}
+            body: Mapping[str, Any] = {}
             try:
                 body = self.transport.invoke(operation, present, read_ms, self.config.connect_timeout_ms)
-                verdict = classify_body(body, self._codes)
-                data = dict(body.get("Data") or {})
+                verdict = classify_body(body, self.codes)
+                found = body.get("Data")
+                data = dict(found) if isinstance(found, Mapping) else {}
             except CredentialsMissingError:
                 raise  # a deployment without a role: no retry or verdict can help, and it must not pass unseen
             except Exception as error:  # every SDK failure is sorted by classify_exception
-                verdict = classify_exception(error, self._codes)
+                verdict = classify_exception(error, self.codes)
             if verdict.kind in ("ok", "already"):
-                return CallResult(operation, "done" if verdict.kind == "ok" else "already", verdict, attempt, data)
+                return CallResult(
+                    operation, "done" if verdict.kind == "ok" else "already", verdict, attempt, data, body
+                )
             if verdict.kind == "permanent" or attempt >= policy.max_attempts:
-                return CallResult(operation, "failed", verdict, attempt, data)
+                return CallResult(operation, "failed", verdict, attempt, data, body)
             delay = policy.delay(attempt, verdict.retry_after, self._rng)
             if not deadline.allows(delay + self.config.connect_timeout_ms / 1000):
-                return CallResult(operation, "failed", verdict, attempt, data)
+                return CallResult(operation, "failed", verdict, attempt, data, body)
             if verdict.code.startswith("InvalidSecurityToken"):
                 self.transport.forget()
             self._sleep(delay)

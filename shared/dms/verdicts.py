@@ -20,6 +20,15 @@ from typing import Literal
 Kind = Literal["ok", "already", "transient", "permanent"]
 
 ALREADY_CODES = frozenset({"UserExisted", "UserAlreadyExists", "DMS-DA-40901", "MemberAlreadyExists"})
+ABSENT_CODES = frozenset({"TargetUserNotExist", "UserNotExist"})
+ABSENT_MESSAGES = ("user not exist", "user does not exist", "user not exists")
+"""How DMS says "no such user" to GetUser (and to a repeated DeleteUser). The live answer is unconfirmed: the
+DisableUser, EnableUser and DeleteUser samples carry the message "The specified user not exists." with ErrorCode
+"403", the error table's UserNotExist is worded about the caller, and TargetUserNotExist is the local cloud's;
+DMS_ABSENT_CODES adds more."""
+NOT_MEMBER_CODES = frozenset({"DMS-DA-40412"})
+"""Removing, or changing the role of, someone who is not a member (a code of ours, by the DMS-DA pattern)."""
+WORKSPACE_MISSING_CODES = frozenset({"DMS-DA-40411"})
 ALREADY_MESSAGES = ("already exists", "already exist", "already a member", "already in the workspace")
 TRANSIENT_CODES = frozenset(
     {
@@ -54,6 +63,7 @@ class ExtraCodes:
 
     already: frozenset[str] = frozenset()
     transient: frozenset[str] = frozenset()
+    absent: frozenset[str] = frozenset()
 
 
 NO_EXTRA_CODES = ExtraCodes()
@@ -64,6 +74,14 @@ def _is_already(code: str, message: str, extra: ExtraCodes) -> bool:
         return True
     lowered = message.lower()
     return any(phrase in lowered for phrase in ALREADY_MESSAGES)
+
+
+def is_absent(verdict: Verdict, extra: ExtraCodes = NO_EXTRA_CODES) -> bool:
+    """The answer says the user does not exist (rather than that the call failed)."""
+    if verdict.code in ABSENT_CODES or verdict.code in extra.absent:
+        return True
+    lowered = verdict.message.lower()
+    return any(phrase in lowered for phrase in ABSENT_MESSAGES)
 
 
 def _is_transient_code(code: str, extra: ExtraCodes) -> bool:

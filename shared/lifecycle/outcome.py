@@ -1,9 +1,12 @@
 """The outcome event: one CloudEvents 1.0 JSON document for every input, whatever became of it.
 
 Its `id` is derived from the input's source and event id, so a redelivered input yields the same outcome id
-and consumers can deduplicate on it. The status says what the person now has: `provisioned` (something was
-done), `already_provisioned` (everything already held), `rejected` (the input was invalid), `failed` (DMS said
-no, or kept failing), `dry_run` (planned only), `quarantined` (parked after too many replays).
+and consumers can deduplicate on it. The status says what became of the person: `provisioned` (a new DMS user),
+`updated` (an existing user changed: roles, nickname, mobile, workspaces, re-enabled), `deprovisioned` (a leave
+took access away), `unchanged` (DMS already matched), `superseded` (a newer event for the person was applied
+already; no DMS call made), `held` (a leave kept back by the mass-leaver breaker), `rejected` (the input was
+invalid), `failed` (DMS or the register said no, or kept failing), `dry_run` (planned only), `drifted`
+(reconcile in report mode found DMS differing), `quarantined` (parked after too many replays, or discarded).
 
 Steps and problems stay typed here (`StepResult`, `Problem`) and become JSON only in `to_cloudevent`.
 """
@@ -22,7 +25,19 @@ from typing import Any, Literal
 from shared.contract.problems import Problem
 from shared.lifecycle.steps import StepResult
 
-Status = Literal["provisioned", "already_provisioned", "rejected", "failed", "dry_run", "quarantined"]
+Status = Literal[
+    "provisioned",
+    "updated",
+    "deprovisioned",
+    "unchanged",
+    "superseded",
+    "held",
+    "rejected",
+    "failed",
+    "dry_run",
+    "drifted",
+    "quarantined",
+]
 
 OUTCOME_NAMESPACE = "6b1f4f0e-6f7a-5c1e-9b55-0d3c4e9a1f20"
 _NAMESPACE_BYTES = bytes.fromhex(OUTCOME_NAMESPACE.replace("-", ""))
@@ -30,10 +45,15 @@ OUTCOME_TYPE = "dms.onboarding.outcome"
 OUTCOME_SOURCE = "dms-onboarding"
 MESSAGE_TAGS: dict[str, str] = {
     "provisioned": "provisioned",
-    "already_provisioned": "already",
+    "updated": "updated",
+    "deprovisioned": "deprovisioned",
+    "unchanged": "unchanged",
+    "superseded": "superseded",
+    "held": "held",
     "rejected": "rejected",
     "failed": "failed",
     "dry_run": "dry_run",
+    "drifted": "drifted",
     "quarantined": "quarantined",
 }
 """MNS MessageTag per status (a tag holds at most 16 characters), for FilterTag subscriptions."""
@@ -110,14 +130,32 @@ class Outcome:
         return json.dumps(self.to_cloudevent(now), ensure_ascii=False, separators=(",", ":"))
 
 
-def status_from_steps(steps: Sequence[StepResult]) -> Status:
-    """`failed` if any step failed, `provisioned` if any step did something, else `already_provisioned`."""
-    results = [step.result for step in steps]
-    if "failed" in results:
+WRITE_STEPS = frozenset(
+    {
+        "register_user",
+        "enable_user",
+        "update_user",
+        "add_to_workspace",
+        "update_workspace_role",
+        "remove_from_workspace",
+        "disable_user",
+        "delete_user",
+    }
+)
+
+
+def status_from_steps(steps: Sequence[StepResult], active: bool = True) -> Status:
+    """`failed` if any call failed; else by the writes made: none is `unchanged`, any for a leave
+    `deprovisioned`, a registration `provisioned`, anything else `updated`. An `already` answer counts as a write:
+    this event's effect, whose first answer was lost."""
+    if any(step.result == "failed" for step in steps):
         return "failed"
-    if "done" in results:
-        return "provisioned"
-    return "already_provisioned"
+    writes = {step.step for step in steps if step.step in WRITE_STEPS and step.result in ("done", "already")}
+    if not writes:
+        return "unchanged"
+    if not active:
+        return "deprovisioned"
+    return "provisioned" if "register_user" in writes else "updated"
 
 
 RawEvent = bytes | str | Mapping[str, object]

@@ -1,134 +1,137 @@
-"""The steps that make DMS match a plan, each a small object: its name, whether it applies, how it runs.
+"""One DMS call the convergence makes or reads, and what it came to, typed until the outcome is serialised.
 
-A step turns the plan into one DMS operation's parameters and its answer into a typed `StepResult`, which stays
-typed until the outcome is serialised. Which steps run for which event is the flow table (shared.lifecycle.flows);
-the provisioner owns the loop, so a new step (UpdateUser, DisableUser, a workspace role change or removal) is a
-class here and an entry there.
+A `Change` is a write the difference between desired and observed state asked for (shared.lifecycle.difference):
+its operation, its wire-named parameters, why it is needed, and which answers mean its effect already holds. That
+last part is per operation, because a retried write whose first answer was lost meets its own effect:
+DisableUser then answers UserStatusIllegal, a removal "not a member", a deletion "no such user".
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, Protocol
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
-from shared.contract.event import Employee
+from shared.contract.mobile import mask_mobile
 from shared.dms.client import CallResult, DmsClient
-from shared.dms.operations import ADD_USER_TO_DATA_AGENT_WORKSPACE, REGISTER_USER, Operation
-from shared.dms.verdicts import Kind
+from shared.dms.operations import Operation
+from shared.dms.verdicts import Kind, is_absent
 from shared.infra.retry import Deadline
-from shared.lifecycle.plan import Plan
 
-StepName = Literal["register_user", "add_to_workspace"]
-StepResultName = Literal["done", "already", "failed", "planned"]
+StepName = Literal[
+    "get_user",
+    "list_workspace_members",
+    "register_user",
+    "enable_user",
+    "update_user",
+    "add_to_workspace",
+    "update_workspace_role",
+    "remove_from_workspace",
+    "disable_user",
+    "delete_user",
+    "register",
+]
+StepResultName = Literal["done", "already", "failed", "planned", "read"]
 
 
 @dataclass(frozen=True)
 class StepResult:
-    """What one step came to, kept whole in the outcome event."""
+    """What one call came to, kept whole in the outcome event."""
 
     step: StepName
     result: StepResultName
+    operation: str = ""
     attempts: int = 0
     kind: Kind | None = None
-    """The verdict's kind; None for a step that was only planned."""
+    """The verdict's kind; None for a call that was only planned."""
     request_id: str = ""
     code: str = ""
     message: str = ""
     data: Mapping[str, Any] = field(default_factory=dict)
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    """Shown for planned calls (dry runs, report-mode reconcile), the mobile masked."""
+    reason: str = ""
 
     @classmethod
-    def of(cls, step: StepName, call: CallResult) -> StepResult:
+    def of(cls, step: StepName, call: CallResult, *, read: bool = False) -> StepResult:
         verdict = call.verdict
+        result: StepResultName = "read" if read and call.succeeded else call.result
         return cls(
-            step, call.result, call.attempts, verdict.kind, verdict.request_id, verdict.code, verdict.message, call.data
+            step,
+            result,
+            call.operation.action,
+            call.attempts,
+            verdict.kind,
+            verdict.request_id,
+            verdict.code,
+            verdict.message,
+            call.data if not read else {},
         )
-
-    @classmethod
-    def planned(cls, step: StepName) -> StepResult:
-        return cls(step, "planned")
 
     @property
     def succeeded(self) -> bool:
-        return self.result in ("done", "already")
+        return self.result in ("done", "already", "read")
+
+    @property
+    def wrote(self) -> bool:
+        return self.result == "done"
 
     @property
     def retryable(self) -> bool:
         return self.result == "failed" and self.kind == "transient"
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"step": self.step, "result": self.result, "attempts": self.attempts}
-        for name in ("request_id", "code", "message"):
+        out: dict[str, Any] = {"step": self.step, "operation": self.operation, "result": self.result}
+        if self.result != "planned":
+            out["attempts"] = self.attempts
+        for name in ("request_id", "code", "message", "reason"):
             if getattr(self, name):
                 out[name] = getattr(self, name)
         if self.result == "failed":
             out["retryable"] = self.retryable
+        if self.parameters:
+            out["parameters"] = dict(self.parameters)
         if self.data:
             out["data"] = dict(self.data)
         return out
 
 
 @dataclass(frozen=True)
-class Subject:
-    """Who a step acts for and what they should have."""
+class Change:
+    """A write the desired state needs."""
 
-    employee: Employee
-    plan: Plan
-    default_dms_unit: str | None = None
+    step: StepName
+    operation: Operation
+    parameters: Mapping[str, Any]
+    reason: str
+    already_codes: frozenset[str] = frozenset()
+    """Failure codes that, for this operation, mean the effect already holds."""
+    already_if_absent: bool = False
+    """A "no such user" answer means the effect holds (a deletion repeated)."""
+    revokes: bool = False
+    """Takes access away: what the mass-leaver breaker counts, and what a superseded event must never do."""
+    workspace_id: str | None = None
+    dms_unit: str | None = None
 
+    def shown_parameters(self) -> dict[str, Any]:
+        shown = {name: value for name, value in self.parameters.items() if value is not None}
+        if shown.get("Mobile"):
+            try:
+                shown["Mobile"] = mask_mobile(str(shown["Mobile"]))
+            except ValueError:
+                shown["Mobile"] = "***"
+        return shown
 
-class Step(Protocol):
-    @property
-    def name(self) -> StepName: ...
+    def planned(self) -> StepResult:
+        return StepResult(
+            self.step, "planned", self.operation.action, parameters=self.shown_parameters(), reason=self.reason
+        )
 
-    def applies(self, plan: Plan) -> bool: ...
-
-    def run(self, dms: DmsClient, subject: Subject, deadline: Deadline) -> StepResult: ...
-
-
-class _DmsStep:
-    """A step that is one DMS operation: the subclass says which, and with what parameters."""
-
-    name: ClassVar[StepName]
-    operation: ClassVar[Operation]
-
-    def applies(self, plan: Plan) -> bool:
-        return True
-
-    def parameters(self, subject: Subject) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def run(self, dms: DmsClient, subject: Subject, deadline: Deadline) -> StepResult:
-        return StepResult.of(self.name, dms.call(self.operation, self.parameters(subject), deadline))
-
-
-class RegisterUser(_DmsStep):
-    name = "register_user"
-    operation = REGISTER_USER
-
-    def parameters(self, subject: Subject) -> dict[str, Any]:
-        employee = subject.employee
-        return {
-            "Uid": employee.uid,
-            "UserNick": employee.nickname,
-            "RoleNames": ",".join(subject.plan.roles) or None,
-            "Mobile": employee.mobile.reveal() if employee.mobile is not None else None,
-            "Tid": subject.plan.tenant_id,
-        }
-
-
-class AddToWorkspace(_DmsStep):
-    name = "add_to_workspace"
-    operation = ADD_USER_TO_DATA_AGENT_WORKSPACE
-
-    def applies(self, plan: Plan) -> bool:
-        return plan.workspace_id is not None and plan.workspace_role is not None
-
-    def parameters(self, subject: Subject) -> dict[str, Any]:
-        plan = subject.plan
-        return {
-            "WorkspaceId": plan.workspace_id,
-            "MemberId": subject.employee.uid,
-            "RoleName": plan.workspace_role,
-            "DMSUnit": plan.dms_unit or subject.default_dms_unit or None,
-        }
+    def run(self, dms: DmsClient, deadline: Deadline) -> StepResult:
+        call = dms.call(self.operation, self.parameters, deadline)
+        result = StepResult.of(self.step, call)
+        if result.result == "failed" and (
+            result.code in self.already_codes or (self.already_if_absent and is_absent(call.verdict, dms.codes))
+        ):
+            result = replace(result, result="already")
+        return replace(result, reason=self.reason)

@@ -7,6 +7,9 @@
   "replays": n, ...}`; a message too large to travel inside one is dead-lettered as it came (its reason goes to
   the log). FC's and EventBridge's own records land there too (shared.triggers.fc_records).
 - Parking queue: `{"kind": "dms-onboarding.parked/v1", "message", "replays", "reason", "origin"}`.
+- Hold queue: `{"kind": "dms-onboarding.held/v1", "message": <envelope>, "reason", "held_at"}`: leaves the
+  mass-leaver breaker kept back, whole, until an operator releases them (back to the input queue, with
+  `"released": true` in their envelope so the breaker lets them through) or discards them (parked).
 
 Outcomes go to the result topic as CloudEvents (shared.lifecycle.outcome).
 """
@@ -25,17 +28,29 @@ from shared.contract.strictjson import load_json
 EVENT_KIND: Final = "dms-onboarding.event/v1"
 DEAD_LETTER_KIND: Final = "dms-onboarding.dead-letter/v1"
 PARKED_KIND: Final = "dms-onboarding.parked/v1"
+HELD_KIND: Final = "dms-onboarding.held/v1"
 MAX_MESSAGE_BYTES: Final = 65536
 """MNS's largest message body (UTF-8 bytes). Bodies are measured before they are sent, so one that cannot fit is
 handled here once, rather than failing on every redelivery."""
 UNREASONED: Final = "dead-lettered without its reason, which would have taken it over the MNS size limit; see the log"
 
 
-class EventEnvelope(TypedDict):
+class _EnvelopeFields(TypedDict):
     kind: str
     event: Any
     correlation_id: str | None
     replays: int
+
+
+class EventEnvelope(_EnvelopeFields, total=False):
+    released: bool
+
+
+class HeldRecord(TypedDict):
+    kind: str
+    message: str
+    reason: str
+    held_at: int
 
 
 class DeadLetterRecord(TypedDict):
@@ -77,10 +92,14 @@ class Unwrapped:
     """The HR event: a dict when the body was JSON, else the raw text (which the contract will reject)."""
     correlation_id: str | None
     replays: int
+    released: bool = False
+    """An operator released this leave from the hold queue: the breaker lets it through."""
 
 
-def wrap(event: Any, correlation_id: str | None, replays: int = 0) -> str:
+def wrap(event: Any, correlation_id: str | None, replays: int = 0, *, released: bool = False) -> str:
     envelope: EventEnvelope = {"kind": EVENT_KIND, "event": event, "correlation_id": correlation_id, "replays": replays}
+    if released:
+        envelope["released"] = True
     return _compact(envelope)
 
 
@@ -100,6 +119,7 @@ def unwrap(body: str) -> Unwrapped:
             data.get("event"),
             correlation if isinstance(correlation, str) else None,
             replays if isinstance(replays, int) and replays >= 0 else 0,
+            data.get("released") is True,
         )
     return Unwrapped(body if data is None else data, None, 0)
 
@@ -185,3 +205,21 @@ def parked(record: DeadLetter) -> str:
         "origin": record.origin,
     }
     return json.dumps(document, ensure_ascii=False)
+
+
+def held(message: str, reason: str) -> str:
+    record: HeldRecord = {"kind": HELD_KIND, "message": message, "reason": reason, "held_at": int(time.time() * 1000)}
+    return _compact(record)
+
+
+def read_held(body: str) -> HeldRecord | None:
+    """A hold-queue record, or None for anything else (which an operator must look at by hand)."""
+    data = _lenient(body)
+    if isinstance(data, Mapping) and data.get("kind") == HELD_KIND and isinstance(data.get("message"), str):
+        return {
+            "kind": HELD_KIND,
+            "message": data["message"],
+            "reason": str(data.get("reason") or ""),
+            "held_at": data["held_at"] if isinstance(data.get("held_at"), int) else 0,
+        }
+    return None

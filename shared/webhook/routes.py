@@ -148,10 +148,21 @@ class Webhook:
         return response(202, {"status": "accepted", "event_id": event_id, "correlation_id": correlation_id})
 
     def _provision(self, request: HttpRequest, deadline: Deadline, correlation_id: str) -> dict[str, Any]:
+        from shared.lifecycle.convergence import PersonBusyError
+
         dry_run = truthy(request.query.get("dry_run"))
         try:
             outcome = self.wiring.provisioner.provision(
                 request.body, deadline, dry_run=dry_run or self.wiring.settings.dry_run, correlation_id=correlation_id
+            )
+        except PersonBusyError as busy:
+            return problem(
+                409,
+                "Conflict",
+                "another event for this person is being converged; nothing was done, send it again",
+                slug="person-busy",
+                headers={"Retry-After": str(max(1, round(busy.retry_after)))},
+                correlation_id=correlation_id,
             )
         except MnsUnavailableError:
             return problem(

@@ -18,6 +18,7 @@ from mns.topic import TopicMeta
 
 from functions.webhook.index import handler as webhook_handler
 from localcloud import LocalCloud
+from shared.config import DEFAULT_REGISTER_TABLE
 from shared.webhook.auth import sign
 from tests.support.mns_clients import drain
 
@@ -26,6 +27,8 @@ SECRET = "webhook-test-secret"
 QUEUES = {"INPUT_QUEUE": "hr-input", "DEAD_LETTER_QUEUE": "hr-dead-letter", "PARKING_QUEUE": "hr-parking"}
 TOPIC = "hr-results"
 AUDIT = "results-audit"
+REGISTER_TABLE = {"name": DEFAULT_REGISTER_TABLE, "primary_key": [{"name": "uid", "type": "STRING"}]}
+"""The person register's table, as deploy/local-seed.json declares it."""
 
 
 def sample(name: str) -> bytes:
@@ -50,9 +53,12 @@ class Deployment:
         )
         for workspace in ("209230000007291", "209230000007305"):
             cloud.dms.add_workspace(workspace)
+        cloud.apply_seed({"tablestore_tables": [REGISTER_TABLE]})
 
     def env(self) -> dict[str, str]:
+        """The cloud's client variables (TABLESTORE_ENDPOINT and TABLESTORE_INSTANCE among them) and s.yaml's."""
         env = {k: v for k, v in self.cloud.client_env().items() if not k.startswith("LOCALCLOUD_")}
+        assert {"TABLESTORE_ENDPOINT", "TABLESTORE_INSTANCE"} <= set(env)
         env.update(QUEUES)
         env.update(
             {
@@ -61,6 +67,7 @@ class Deployment:
                 "DMS_MAX_ATTEMPTS": "2",
                 "DMS_READ_TIMEOUT_MS": "1000",
                 "FC_FUNCTION_NAME": "test",
+                "REGISTER_TABLE": DEFAULT_REGISTER_TABLE,
             }
         )
         return env

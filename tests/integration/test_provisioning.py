@@ -2,87 +2,23 @@
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import replace
-from pathlib import Path
-from typing import Any
 
 import pytest
-from mns.account import Account
-from mns.queue import QueueMeta
-from mns.subscription import SubscriptionMeta
-from mns.topic import TopicMeta
 
 from localcloud import LocalCloud
 from localcloud.credentials import Credential
 from localcloud.faults import FaultRule
-from shared.config import DmsClientConfig
-from shared.dms.client import DmsClient
-from shared.infra.credentials import RoleCredentials
-from shared.infra.jsonlog import JsonLogger
-from shared.infra.retry import Deadline
-from shared.lifecycle.mapping import load_mapping
 from shared.lifecycle.outcome import outcome_id
-from shared.lifecycle.provisioner import Provisioner
-from shared.messaging.client import Mns
-from tests.support.mns_clients import drain
-
-EVENTS = Path(__file__).resolve().parents[2] / "events" / "hr"
-TOPIC = "dms-onboarding-results"
-OUTCOMES = "outcomes-audit"
+from tests.support.lifecycle import Stack, sample
 
 
-def sample(name: str) -> bytes:
-    return (EVENTS / name).read_bytes()
+class Harness(Stack):
+    """The lifecycle stack on the session's local cloud (tests/support/lifecycle.py)."""
 
-
-class Harness:
     def __init__(self, cloud: LocalCloud, read_timeout_ms: int = 2000) -> None:
-        self.cloud = cloud
-        self.logs = io.StringIO()
-        creds = RoleCredentials(cloud.config.access_key_id, cloud.config.access_key_secret, cloud.config.security_token)
-        settings = DmsClientConfig.from_env(
-            {
-                "DMS_ENDPOINT": cloud.dms_endpoint,
-                "DMS_ENTERPRISE_ENDPOINT": cloud.dms_enterprise_endpoint,
-                "DMS_READ_TIMEOUT_MS": str(read_timeout_ms),
-            }
-        )
-        self.dms = DmsClient(replace(settings, qps=1000), lambda: creds, sleep=lambda _: None)
-        self.provisioner = Provisioner(
-            self.dms,
-            load_mapping(),
-            JsonLogger("test", self.logs),
-            Mns(cloud.mns_endpoint, lambda: creds, sleep=lambda _: None),
-            TOPIC,
-            cloud.config.region,
-        )
-        self.account = Account(
-            cloud.mns_endpoint, cloud.config.access_key_id, cloud.config.access_key_secret, cloud.config.security_token
-        )
-        self.account.get_queue(OUTCOMES).create(QueueMeta())
-        self.account.get_topic(TOPIC).create(TopicMeta())
-        endpoint = f"acs:mns:{cloud.config.region}:{cloud.config.account_id}:queues/{OUTCOMES}"
-        self.account.get_topic(TOPIC).get_subscription("audit").subscribe(
-            SubscriptionMeta(endpoint, notify_content_format="SIMPLIFIED")
-        )
-        for workspace in ("209230000007291", "209230000007305"):
-            cloud.dms.add_workspace(workspace)
-
-    def provision(self, raw: bytes, **options: Any) -> Any:
-        return self.provisioner.provision(raw, Deadline.after(30), **options)
-
-    def published(self) -> list[dict[str, Any]]:
-        return [json.loads(body) for body in drain(self.account, OUTCOMES)]
-
-    def user(self, uid: str) -> dict[str, Any]:
-        (user,) = [u for u in self.cloud.dms.snapshot()["users"] if u["uid"] == uid]
-        return dict(user)
-
-    def members(self, workspace: str) -> list[dict[str, Any]]:
-        (found,) = [w for w in self.cloud.dms.snapshot()["workspaces"] if w["workspace_id"] == workspace]
-        return list(found["members"])
+        super().__init__(cloud, read_timeout_ms=read_timeout_ms)
 
 
 @pytest.fixture
@@ -100,7 +36,11 @@ def test_new_employee_is_registered_and_joins_the_planned_workspace_with_one_out
     (published,) = harness.published()
     assert published["id"] == outcome.id
     assert published["data"]["status"] == "provisioned"
-    assert [s["result"] for s in published["data"]["steps"]] == ["done", "done"]
+    assert [(s["operation"], s["result"]) for s in published["data"]["steps"]] == [
+        ("GetUser", "read"),
+        ("RegisterUser", "done"),
+        ("AddUserToDataAgentWorkspace", "done"),
+    ]
     assert published["correlationid"] == "onb-20250303-0001"
 
 
@@ -109,12 +49,13 @@ def test_mapping_alone_decides_roles_and_workspace(harness: Harness) -> None:
     assert outcome.status == "provisioned"
     assert harness.user("2000000000002")["role_names"] == ["USER"]
     assert [m["RoleName"] for m in harness.members("209230000007305")] == ["member"]
+    assert outcome.plan is not None
     assert outcome.plan["rule"] == "data-engineering"
 
 
 def test_same_event_three_times_registers_once_and_yields_one_outcome_id(harness: Harness) -> None:
     statuses = [harness.provision(sample("hired-explicit-roles.json")).status for _ in range(3)]
-    assert statuses == ["provisioned", "already_provisioned", "already_provisioned"]
+    assert statuses == ["provisioned", "unchanged", "unchanged"]
     assert len(harness.cloud.dms.snapshot()["users"]) == 1
     assert len(harness.members("209230000007291")) == 1
     published = harness.published()
@@ -134,12 +75,17 @@ def test_invalid_event_is_rejected_with_every_problem_and_still_published(harnes
     assert {p["field"] for p in published["data"]["problems"]} == {p.field for p in outcome.problems}
 
 
-def test_dry_run_plans_without_calling_dms(harness: Harness) -> None:
+def test_dry_run_reads_dms_and_plans_the_calls_without_writing(harness: Harness) -> None:
     outcome = harness.provision(sample("hired-explicit-roles.json"), dry_run=True)
     assert outcome.status == "dry_run"
-    assert [s.result for s in outcome.steps] == ["planned", "planned"]
-    assert harness.cloud.calls.query(service="dms*") == []
-    assert harness.cloud.calls.query(service="dms-enterprise") == []
+    assert [(s.operation, s.result) for s in outcome.steps] == [
+        ("GetUser", "read"),
+        ("RegisterUser", "planned"),
+        ("AddUserToDataAgentWorkspace", "planned"),
+    ]
+    assert harness.writes() == []
+    assert harness.record("2000000000001") is None
+    assert outcome.plan is not None
     assert outcome.plan["workspace_id"] == "209230000007291"
 
 
@@ -160,7 +106,8 @@ def test_each_fault_class_ends_in_the_right_status_and_attempts(
     cloud.faults.add(replace(rule, service="dms-enterprise", action="RegisterUser"))
     outcome = harness.provision(sample("hired-mapping-only.json"))
     assert outcome.status == status
-    assert outcome.steps[0].attempts == attempts
+    (register,) = [step for step in outcome.steps if step.step == "register_user"]
+    assert register.attempts == attempts
     (published,) = harness.published()
     assert published["data"]["status"] == status
 
@@ -172,12 +119,12 @@ def test_permission_error_fails_at_once_with_code_and_request_id(harness: Harnes
             cloud.config.access_key_id,
             cloud.config.access_key_secret,
             cloud.config.security_token,
-            allow=["mns:*", "dms:RegisterUser"],
+            allow=["mns:*", "ots:*", "dms:RegisterUser", "dms:GetUser"],
         )
     )
     outcome = harness.provision(sample("hired-explicit-roles.json"))
     assert outcome.status == "failed"
-    register, join = outcome.steps
+    _, register, join = outcome.steps
     assert register.result == "done"
     assert (join.result, join.code, join.attempts, join.retryable) == ("failed", "Forbidden.RAM", 1, False)
     assert join.request_id

@@ -2,6 +2,8 @@
 
 Generated from scratch, almost nothing gets past the first few contract rules; mutating the samples in
 events/hr/ keeps most of a real event intact, so every rule (and every combination of problems) is reached.
+Leaves are also made from the valid samples, since a leave may carry anything from the uid alone to the whole
+record, and each of those shapes must be judged as the contract says.
 Payloads come as decoded documents (what the worker sees), as JSON text, and as raw bytes (what the webhook
 sees), including bytes no JSON parser should accept: invalid UTF-8, duplicate keys, NaN, truncation, depth.
 """
@@ -24,6 +26,11 @@ from shared.contract.schema import SCHEMA_PATH
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "hr"
 SAMPLES: tuple[dict[str, Any], ...] = tuple(
     json.loads(path.read_text(encoding="utf-8")) for path in sorted(EVENTS.glob("*.json"))
+)
+VALID_SAMPLES: tuple[dict[str, Any], ...] = tuple(
+    json.loads(path.read_text(encoding="utf-8"))
+    for path in sorted(EVENTS.glob("*.json"))
+    if not path.name.startswith("invalid-")
 )
 
 Location = tuple[str | int, ...]
@@ -195,12 +202,31 @@ def _mutate(document: Any, draw: Callable[[st.SearchStrategy[Any]], Any], max_te
 
 
 @st.composite
+def leaves(draw: Callable[[st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
+    """A valid leave made from a valid sample: the uid and any of its other employee fields, with or without
+    correlation_id. The nickname is now and then null, as a sender of whole records may write an absent one.
+    """
+    document: dict[str, Any] = copy.deepcopy(draw(st.sampled_from(VALID_SAMPLES)))
+    document["type"] = "employee.left"
+    if draw(st.booleans()):
+        document.pop("correlation_id", None)
+    employee: dict[str, Any] = document["employee"]
+    kept = {name: value for name, value in employee.items() if name == "uid" or draw(st.booleans())}
+    if "nickname" in kept and draw(st.sampled_from(range(4))) == 3:
+        kept["nickname"] = None
+    document["employee"] = kept
+    return document
+
+
+@st.composite
 def events(draw: Callable[[st.SearchStrategy[Any]], Any], max_mutations: int = 4, max_text: int = 70_000) -> Any:
-    """A sample event with up to `max_mutations` mutations: any JSON value, most often an almost-right event.
+    """A sample event, or one in four times a leave made from one, with up to `max_mutations` mutations: any JSON
+    value, most often an almost-right event.
 
     `max_text` bounds the huge strings mutations write, for callers that need the result to fit a queue message.
     """
-    document = copy.deepcopy(draw(st.sampled_from(SAMPLES)))
+    start = leaves() if draw(st.sampled_from(range(4))) == 3 else st.sampled_from(SAMPLES)
+    document = copy.deepcopy(draw(start))
     for _ in range(draw(st.integers(0, max_mutations))):
         document = _mutate(document, draw, max_text)
     return document

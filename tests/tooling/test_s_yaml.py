@@ -13,6 +13,7 @@ from localcloud.fc.spec import FunctionSpec, SpecError, load
 
 ROOT = Path(__file__).resolve().parents[2]
 SUPPORTED_PYTHON = {"python3.10", "python3.12"}
+QUEUES_AND_TOPIC = ("INPUT_QUEUE", "DEAD_LETTER_QUEUE", "PARKING_QUEUE", "HOLD_QUEUE", "RESULT_TOPIC")
 ENV = {"WEBHOOK_SECRET": "from-the-deployer", "REGION": "cn-shanghai"}
 
 
@@ -21,8 +22,15 @@ def functions() -> list[FunctionSpec]:
     return load(ROOT / "s.yaml", environ=ENV)
 
 
-def test_three_functions_are_declared(functions: list[FunctionSpec]) -> None:
-    assert {f.resource for f in functions} == {"webhook", "worker", "replay"}
+def test_four_functions_are_declared(functions: list[FunctionSpec]) -> None:
+    assert {f.resource for f in functions} == {"webhook", "worker", "replay", "reconcile"}
+
+
+def test_reconcile_runs_on_a_timer(functions: list[FunctionSpec]) -> None:
+    reconcile = next(f for f in functions if f.resource == "reconcile")
+    (trigger,) = reconcile.triggers
+    assert trigger["triggerType"] == "timer"
+    assert reconcile.environment["RECONCILE_MODE"] in ("report", "repair")
 
 
 def test_handlers_point_at_real_functions(functions: list[FunctionSpec]) -> None:
@@ -55,7 +63,7 @@ def test_variables_resolve_from_the_environment(functions: list[FunctionSpec]) -
 def test_every_queue_and_topic_the_code_uses_is_declared(functions: list[FunctionSpec]) -> None:
     for function in functions:
         env = function.environment
-        for name in ("INPUT_QUEUE", "DEAD_LETTER_QUEUE", "PARKING_QUEUE", "RESULT_TOPIC"):
+        for name in (*QUEUES_AND_TOPIC, "TABLESTORE_INSTANCE", "REGISTER_TABLE"):
             assert env.get(name), f"{function.resource} lacks {name}"
 
 
@@ -82,13 +90,35 @@ def test_ram_policy_grants_only_what_the_functions_use(functions: list[FunctionS
         "mns:PeekMessage",
         "mns:PublishMessage",
         "dms:RegisterUser",
+        "dms:GetUser",
+        "dms:UpdateUser",
+        "dms:EnableUser",
+        "dms:DisableUser",
+        "dms:DeleteUser",
         "dms:AddUserToDataAgentWorkspace",
+        "dms:UpdateDataAgentWorkspaceMemberRole",
+        "dms:RemoveUserToDataAgentWorkspace",
+        "dms:ListDataAgentWorkspaceMember",
+        "ots:GetRow",
+        "ots:PutRow",
+        "ots:UpdateRow",
+        "ots:GetRange",
     }
     resources = json.dumps(policy)
     env = functions[0].environment
-    for name in ("INPUT_QUEUE", "DEAD_LETTER_QUEUE", "PARKING_QUEUE"):
+    for name in ("INPUT_QUEUE", "DEAD_LETTER_QUEUE", "PARKING_QUEUE", "HOLD_QUEUE"):
         assert f"/queues/{env[name]}" in resources
     assert f"/topics/{env['RESULT_TOPIC']}" in resources
+
+
+def test_tablestore_actions_reach_only_the_register_table(functions: list[FunctionSpec]) -> None:
+    policy = json.loads((ROOT / "deploy" / "ram-policy.json").read_text())
+    env = functions[0].environment
+    table = f"acs:ots:*:*:instance/{env['TABLESTORE_INSTANCE']}/table/{env['REGISTER_TABLE']}"
+    for statement in policy["Statement"]:
+        if any(action.startswith("ots:") for action in statement["Action"]):
+            assert statement["Resource"] == [table]
+            assert all(action.startswith("ots:") for action in statement["Action"])
 
 
 def test_missing_secret_is_reported_by_name() -> None:
@@ -101,5 +131,7 @@ def test_local_seed_creates_every_queue_and_topic_the_functions_use(functions: l
     queues = {q["name"] for q in seed["queues"]}
     topics = {t["name"] for t in seed["topics"]}
     env = functions[0].environment
-    assert {env["INPUT_QUEUE"], env["DEAD_LETTER_QUEUE"], env["PARKING_QUEUE"]} <= queues
+    assert {env["INPUT_QUEUE"], env["DEAD_LETTER_QUEUE"], env["PARKING_QUEUE"], env["HOLD_QUEUE"]} <= queues
     assert env["RESULT_TOPIC"] in topics
+    tables = {t["name"] for t in seed["tablestore_tables"]}
+    assert env["REGISTER_TABLE"] in tables

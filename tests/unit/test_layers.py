@@ -4,10 +4,10 @@
 
     infra (shared.infra, shared.config), triggers     FC shapes in and out, plumbing
     contract                                          the canonical HR event
-    dms, messaging                                    the clients
-    lifecycle                                         mapping, plan, steps, flows, provisioner, outcome
+    dms, messaging, state                             the clients (state: the person register)
+    lifecycle                                         desired state, observation, difference, convergence, outcome
     wiring                                            one instance's object graph
-    webhook, worker, replay                           the function cores
+    webhook, worker, replay, reconcile, held          the function cores
 
 Beside it: `functions/` imports only `shared/`; `shared/` never imports `functions/`, the local cloud or the
 tests; `localcloud/` imports nothing of the product. And no import cycle anywhere in any of them.
@@ -29,11 +29,14 @@ LAYERS: Mapping[str, int] = {
     "shared.contract": 1,
     "shared.dms": 2,
     "shared.messaging": 2,
+    "shared.state": 2,
     "shared.lifecycle": 3,
     "shared.wiring": 4,
     "shared.webhook": 5,
     "shared.worker": 5,
     "shared.replay": 5,
+    "shared.reconcile": 5,
+    "shared.held": 5,
 }
 GROUPS = {"shared.config": "shared.infra"}
 """Parts that count as one package for the rule: configuration is plumbing, read by every layer."""

@@ -17,11 +17,20 @@ MOBILE = "13812345678"
 DELETE = object()
 
 BASE: dict[str, object] = json.loads((EVENTS / "hired-explicit-roles.json").read_text(encoding="utf-8"))
+VALID_SAMPLES = [
+    "hired-explicit-roles.json",
+    "hired-mapping-only.json",
+    "updated.json",
+    "updated-moved.json",
+    "updated-stale.json",
+    "left.json",
+    "rehired.json",
+]
 
 RFC3339 = "must be an RFC 3339 date-time with a UTC offset, e.g. 2025-03-01T09:00:00+08:00"
 UID_NUMBER = "must be a string of digits (JSON numbers lose precision)"
 VERSION_1 = "must be 1, the only version of this contract this code reads"
-EVENT_TYPE = "must be one of: employee.hired, employee.updated"
+EVENT_TYPE = "must be one of: employee.hired, employee.updated, employee.left"
 ROLE_CHOICES = "must be one of: USER, DBA, ADMIN, SECURITY_ADMIN"
 NOT_DIGITS = "must be a string of 1 to 32 digits"
 ONLY_DIGITS = "may contain only digits, spaces, dashes, dots and parentheses after the country prefix"
@@ -53,7 +62,7 @@ def problems_of(raw: bytes | str | dict[str, object]) -> list[tuple[str, str]]:
     return [(problem.field, problem.reason) for problem in caught.value.problems]
 
 
-@pytest.mark.parametrize("name", ["hired-explicit-roles.json", "hired-mapping-only.json", "updated.json"])
+@pytest.mark.parametrize("name", VALID_SAMPLES)
 def test_valid_samples_parse_from_bytes_text_and_dict_alike(name: str) -> None:
     raw = (EVENTS / name).read_bytes()
     event = parse_event(raw)
@@ -167,6 +176,8 @@ BAD_EVENTS: list[tuple[str, dict[str, object], list[tuple[str, str]]]] = [
     ("nickname-empty", {"employee.nickname": ""}, [("employee.nickname", "must not be empty")]),
     ("nickname-too-long", {"employee.nickname": "W" * 65}, [("employee.nickname", "must be at most 64 characters")]),
     ("nickname-as-number", {"employee.nickname": 42}, [("employee.nickname", "must be a string")]),
+    ("nickname-null-on-a-hire", {"employee.nickname": None}, [("employee.nickname", "must be a string")]),
+    ("missing-nickname-on-a-hire", {"employee.nickname": DELETE}, [("employee.nickname", "is required")]),
     (
         "department-too-long",
         {"employee.department": "D" * 129},
@@ -279,6 +290,7 @@ INVALID_SAMPLES: list[tuple[str, list[tuple[str, str]]]] = [
     ),
     ("invalid-role.json", [("employee.dms.roles.1", ROLE_CHOICES)]),
     ("invalid-naive-time.json", [("occurred_at", "must include a UTC offset, e.g. Z or +08:00")]),
+    ("invalid-left-without-uid.json", [("employee.uid", "is required")]),
     (
         "invalid-many-problems.json",
         [
@@ -302,7 +314,7 @@ def test_invalid_sample_gives_exactly_these_problems(name: str, expected: list[t
 
 
 def test_every_sample_is_covered_by_a_test() -> None:
-    covered = {"hired-explicit-roles.json", "hired-mapping-only.json", "updated.json"} | {n for n, _ in INVALID_SAMPLES}
+    covered = set(VALID_SAMPLES) | {n for n, _ in INVALID_SAMPLES}
     assert {path.name for path in EVENTS.glob("*.json")} == covered
 
 

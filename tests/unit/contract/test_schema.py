@@ -36,6 +36,7 @@ INVALID_WHERE: dict[str, set[str]] = {
     "invalid-uid-number.json": {"/employee/uid"},
     "invalid-role.json": {"/employee/dms"},  # the roles enum, inside the anyOf of settings or null
     "invalid-missing-fields.json": {"", "/employee"},  # required: event_id, occurred_at; uid, nickname
+    "invalid-left-without-uid.json": {"/employee"},  # required: uid, even of a leave
     "invalid-many-problems.json": {
         "",  # legacy_code, an unknown field
         "/schema_version",
@@ -199,3 +200,36 @@ def test_whatever_the_pattern_lets_through_the_contract_takes_on_a_real_day(valu
     except ValueError:
         real_day = False
     assert contract_accepts(with_occurred_at(value)) == real_day, value
+
+
+def test_the_schema_names_three_types_and_asks_every_event_for_the_uid_only() -> None:
+    assert SCHEMA["properties"]["type"]["enum"] == ["employee.hired", "employee.updated", "employee.left"]
+    assert SCHEMA["$defs"]["Employee"]["required"] == ["uid"]
+
+
+LEAVER = {"uid": "2000000000001"}
+CASES: list[tuple[str, str, dict[str, Any], set[str]]] = [
+    ("leave-with-the-uid-only", "employee.left", LEAVER, set()),
+    ("leave-with-the-whole-record", "employee.left", BASE["employee"], set()),
+    ("leave-with-a-null-nickname", "employee.left", {**LEAVER, "nickname": None}, set()),
+    ("leave-with-an-empty-nickname", "employee.left", {**LEAVER, "nickname": ""}, {"/employee/nickname"}),
+    ("leave-with-a-bad-role", "employee.left", {**LEAVER, "dms": {"roles": ["ROOT"]}}, {"/employee/dms"}),
+    ("leave-with-an-unknown-field", "employee.left", {**LEAVER, "email": "x@example.com"}, {"/employee"}),
+    ("leave-without-the-uid", "employee.left", {"nickname": "Wang Fang"}, {"/employee"}),
+    ("hire-without-a-nickname", "employee.hired", LEAVER, {"/employee"}),
+    ("update-without-a-nickname", "employee.updated", LEAVER, {"/employee"}),
+    ("hire-with-a-null-nickname", "employee.hired", {**LEAVER, "nickname": None}, {"/employee/nickname"}),
+    ("unknown-type-without-a-nickname", "employee.fired", LEAVER, {"/type"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("event_type", "employee", "where"), [case[1:] for case in CASES], ids=[case[0] for case in CASES]
+)
+def test_the_schema_asks_hires_and_updates_for_a_nickname_and_leaves_for_the_uid_alone(
+    event_type: str, employee: dict[str, Any], where: set[str]
+) -> None:
+    """The schema's if/then says what the contract's per-type rule does, and judges each shape as it does."""
+    document = {**copy.deepcopy(BASE), "type": event_type, "employee": copy.deepcopy(employee)}
+    assert error_paths(VALIDATOR, document) == where
+    assert contract_accepts(document) == (not where)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 import jsonschema_rs
 import pytest
@@ -21,8 +21,8 @@ from schemathesis.core.result import Ok
 from shared.contract.problems import Problem
 from shared.contract.schema import SCHEMA_PATH
 from shared.infra.retry import Deadline
-from shared.lifecycle.outcome import MESSAGE_TAGS, Outcome
-from shared.lifecycle.steps import StepResult
+from shared.lifecycle.outcome import MESSAGE_TAGS, Outcome, Status
+from shared.lifecycle.steps import StepName, StepResult, StepResultName
 from shared.triggers.http import HttpRequest
 from shared.webhook.auth import sign
 from shared.webhook.routes import MAX_BODY_BYTES, ROUTES, Webhook, WebhookDeps
@@ -143,7 +143,13 @@ def test_answers_outside_any_operation_match_their_documented_responses(method: 
 
 @pytest.mark.parametrize("status", sorted(MESSAGE_TAGS))
 def test_outcome_of_every_status_matches_the_documented_outcome(status: Any) -> None:
-    steps = [StepResult("register_user", "failed", 2, "permanent", code="X")]
+    steps = [
+        StepResult("get_user", "read", "GetUser", 1, "ok", request_id="R0"),
+        StepResult("register_user", "failed", "RegisterUser", 2, "permanent", code="X"),
+        StepResult(
+            "update_user", "planned", "UpdateUser", parameters={"Uid": "1", "RoleNames": "USER"}, reason="roles"
+        ),
+    ]
     outcome = Outcome(
         status=status,
         event_id="dingtalk:e1",
@@ -155,5 +161,18 @@ def test_outcome_of_every_status_matches_the_documented_outcome(status: Any) -> 
         steps=steps,
         problems=[Problem("employee.uid", "is required")],
         detail="parked after 3 replays",
+        extra={
+            "superseded_by": "dingtalk:e2",
+            "foreign_memberships": ["209230000007305"],
+            "lease": {"acquired_ms": 1, "released_ms": 2},
+        },
     )
     validator("Outcome").validate(outcome.to_cloudevent())
+
+
+def test_every_step_name_and_result_the_code_can_write_is_documented() -> None:
+    step = SPEC["components"]["schemas"]["Step"]["properties"]
+    assert set(step["step"]["enum"]) == set(get_args(StepName))
+    assert set(step["result"]["enum"]) == set(get_args(StepResultName))
+    statuses = SPEC["components"]["schemas"]["OutcomeData"]["properties"]["status"]["enum"]
+    assert set(statuses) == set(get_args(Status))
