@@ -33,7 +33,8 @@ def json_or_none(text: str) -> Any:
 
 
 def decode_body(body: str) -> str:
-    """Bodies may arrive base64-encoded (the MNS SDK encodes by default); JSON is what we expect inside."""
+    """Bodies may arrive base64-encoded (the MNS SDK encodes by default); JSON is what we expect inside: an object,
+    an array, or a string (an event its sender encoded twice, which the contract reads as JSON text)."""
     stripped = body.strip()
     if stripped[:1] in ("{", "["):
         return body
@@ -41,7 +42,7 @@ def decode_body(body: str) -> str:
         decoded = base64.b64decode(stripped, validate=True).decode("utf-8")
     except (binascii.Error, ValueError):
         return body
-    return decoded if decoded.strip()[:1] in ("{", "[") else body
+    return decoded if decoded.strip()[:1] in ("{", "[", '"') else body
 
 
 def message_of(item: Any) -> QueueMessage | None:

@@ -24,7 +24,12 @@ from tests.support.mns_clients import drain
 
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "hr"
 SECRET = "webhook-test-secret"
-QUEUES = {"INPUT_QUEUE": "hr-input", "DEAD_LETTER_QUEUE": "hr-dead-letter", "PARKING_QUEUE": "hr-parking"}
+QUEUES = {
+    "INPUT_QUEUE": "hr-input",
+    "DEAD_LETTER_QUEUE": "hr-dead-letter",
+    "PARKING_QUEUE": "hr-parking",
+    "HOLD_QUEUE": "hr-held",
+}
 TOPIC = "hr-results"
 AUDIT = "results-audit"
 REGISTER_TABLE = {"name": DEFAULT_REGISTER_TABLE, "primary_key": [{"name": "uid", "type": "STRING"}]}
