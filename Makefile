@@ -65,7 +65,7 @@ bench: venv
 load: venv
 	$(BIN)/python bench/load_webhook.py
 
-## make soak: the chaos soak: 1,000 events under DMS and MNS faults, then every invariant checked (SOAK_ARGS for flags)
+## make soak: the lifecycle chaos soak: 1,000 sends under DMS, MNS and Tablestore faults and crashes, then every invariant (SOAK_ARGS for flags)
 soak: venv
 	$(BIN)/python -m soak $(SOAK_ARGS)
 

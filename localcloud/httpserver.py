@@ -80,6 +80,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._refuse(headers, length)
             return
         body = self.rfile.read(length) if length else b""
+        if len(body) < length:
+            # The client went away mid-body (a killed process): a server never sees that request, let alone
+            # answers it. Processing the fragment would turn one lost request into a garbled one.
+            self.close_connection = True
+            return
         request = Request(
             method=self.command,
             target=self.path,

@@ -19,7 +19,14 @@ from localcloud.fc.runtime import LocalFunctionRuntime
 from localcloud.fc.spec import FunctionSpec, load
 from localcloud.fc.triggers.mns import MnsAccount, is_mns_trigger, source_queue
 
-PRODUCT_VARIABLES = ("INPUT_QUEUE", "RESULT_TOPIC", "DEAD_LETTER_QUEUE", "PARKING_QUEUE")
+PRODUCT_VARIABLES = (
+    "INPUT_QUEUE",
+    "RESULT_TOPIC",
+    "DEAD_LETTER_QUEUE",
+    "PARKING_QUEUE",
+    "HOLD_QUEUE",
+    "REGISTER_TABLE",
+)
 """Printed as s.yaml sets them for the function the input queue triggers (the worker)."""
 CLIENT_VARIABLES = (
     "MNS_ENDPOINT",

@@ -88,8 +88,9 @@ class LeaverBreaker:
         }
 
     def _why(self, recent: int, tripped_at: int) -> str:
+        leavers = "1 leaver" if recent == 1 else f"{recent} leavers"
         return (
-            f"mass-leaver breaker tripped (at {tripped_at} ms): {recent} leavers within "
+            f"mass-leaver breaker tripped (at {tripped_at} ms): {leavers} within "
             f"{self.policy.window_seconds} s, limit {self.policy.limit}; held until an operator releases or discards"
         )
 

@@ -138,7 +138,9 @@ class Convergence:
         try:
             observed = self._observe(uid, desired, held.granted, work)
             if observed.failed is not None:
-                return self._finish(held, observed.reads, acquired_at, deadline, converged=False)
+                # An unclaimed leave leaves the previous event's state as it was, converged or not.
+                converged = False if claim_now else None
+                return self._finish(held, observed.reads, acquired_at, deadline, converged=converged)
             diff = difference(uid, desired, observed, _refs(held.granted), self.leaver_action)
             if not claim_now:
                 if diff.revokes:
@@ -161,6 +163,9 @@ class Convergence:
             )
         except _LeaseLostError as lost:
             return Converged("failed", (_register_failure(lost),), reason=str(lost))
+        except BaseException:
+            self._abandon(held, deadline)
+            raise
 
     def reconcile(
         self, record: PersonRecord, deadline: Deadline, *, repair: bool, watch: Iterable[WorkspaceRef] = ()
@@ -236,6 +241,9 @@ class Convergence:
             )
         except _LeaseLostError as lost:
             return Converged("failed", (_register_failure(lost),), reason=str(lost))
+        except BaseException:
+            self._abandon(held, deadline)
+            raise
 
     def _acquire(
         self,
@@ -290,6 +298,9 @@ class Convergence:
             lease_until_ms=0,
             converged=record.converged if converged is None else converged,
         )
+        # The lease is reported as ending before the release is written, and as starting after the acquisition
+        # was (see _apply), so the intervals of one person's convergences can be checked not to overlap.
+        ended_at = self.register.now_ms()
         with contextlib.suppress(RevisionConflict, RegisterUnavailableError):
             # If this fails, the lease expires by itself; the claim and grants already written are what matter.
             self.register.save(released, deadline)
@@ -299,8 +310,13 @@ class Convergence:
             reason=reason,
             foreign=foreign,
             drift=drift,
-            lease=(acquired_at, self.register.now_ms()),
+            lease=(acquired_at, ended_at),
         )
+
+    def _abandon(self, record: PersonRecord, deadline: Deadline) -> None:
+        """Give the lease back after an unexpected failure, if the register will take it; else it expires."""
+        with contextlib.suppress(Exception):
+            self.register.save(replace(record, lease_token="", lease_until_ms=0), Deadline.after(2, deadline.clock))
 
     def _within_lease(self, record: PersonRecord, deadline: Deadline) -> Deadline:
         left = (record.lease_until_ms - self.register.now_ms() - self.margin_ms) / 1000

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from shared.contract.problems import Problem
-from shared.lifecycle.steps import StepResult
+from shared.lifecycle.steps import WRITE_STEPS, StepResult
 
 Status = Literal[
     "provisioned",
@@ -128,20 +128,6 @@ class Outcome:
 
     def to_json(self, now: float | None = None) -> str:
         return json.dumps(self.to_cloudevent(now), ensure_ascii=False, separators=(",", ":"))
-
-
-WRITE_STEPS = frozenset(
-    {
-        "register_user",
-        "enable_user",
-        "update_user",
-        "add_to_workspace",
-        "update_workspace_role",
-        "remove_from_workspace",
-        "disable_user",
-        "delete_user",
-    }
-)
 
 
 def status_from_steps(steps: Sequence[StepResult], active: bool = True) -> Status:

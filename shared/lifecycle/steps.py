@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from shared.contract.mobile import mask_mobile
 from shared.dms.client import CallResult, DmsClient
@@ -32,6 +32,8 @@ StepName = Literal[
     "register",
 ]
 StepResultName = Literal["done", "already", "failed", "planned", "read"]
+WRITE_STEPS: frozenset[StepName] = frozenset(get_args(StepName)) - {"get_user", "list_workspace_members", "register"}
+"""The steps that change DMS: what an outcome's status is made of."""
 
 
 @dataclass(frozen=True)

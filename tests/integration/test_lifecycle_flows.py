@@ -7,6 +7,7 @@ from the emulator, and the calls it received from its call log.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -271,3 +272,41 @@ def test_a_lease_left_by_a_crashed_instance_expires_and_is_taken_over(stack: Sta
     after = stack.record(UID)
     assert after is not None
     assert after.lease_token == ""
+
+
+def test_concurrent_events_of_one_person_converge_one_at_a_time_and_the_newest_wins(stack: Stack) -> None:
+    import threading
+    import time
+
+    names = ["hired-explicit-roles.json", "updated-stale.json", "updated-moved.json", "left.json", "rehired.json"]
+    outcomes: list[Any] = []
+    lock = threading.Lock()
+
+    def deliver(name: str) -> None:
+        for _ in range(200):
+            try:
+                outcome = stack.provision(sample(name))
+            except PersonBusyError:
+                time.sleep(0.02)
+                continue
+            with lock:
+                outcomes.append(outcome)
+            return
+
+    threads = [threading.Thread(target=deliver, args=(name,)) for name in names * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(outcomes) == len(threads)
+    leases = sorted(
+        (o.extra["lease"]["acquired_ms"], o.extra["lease"]["released_ms"]) for o in outcomes if "lease" in o.extra
+    )
+    for (_, released), (acquired, _) in itertools.pairwise(leases):
+        assert released <= acquired, "two convergences of one person overlapped"
+    user = stack.user(UID)
+    assert (user["state"], user["role_names"]) == ("NORMAL", ["USER"])
+    assert stack.memberships(UID) == {ENGINEERING: "MEMBER"}
+    record = stack.record(UID)
+    assert record is not None
+    assert record.event_id == event("rehired.json")["event_id"]

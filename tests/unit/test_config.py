@@ -143,3 +143,60 @@ def test_every_variable_of_the_readmes_table_is_read_by_shared_config_and_nothin
         if path.name != "config.py" and re.search(r"os\.environ|getenv", path.read_text(encoding="utf-8"))
     )
     assert readers == ["shared/infra/credentials.py", "shared/lifecycle/mapping.py"]
+
+
+def test_the_lifecycle_variables_reach_their_settings() -> None:
+    settings = Settings.from_env(
+        {
+            **BASE,
+            "HOLD_QUEUE": "h",
+            "TABLESTORE_INSTANCE": "people",
+            "REGISTER_TABLE": "persons",
+            "LEASE_SECONDS": "30",
+            "LEAVER_ACTION": "Delete",
+            "LEAVER_LIMIT": "0",
+            "LEAVER_WINDOW_SECONDS": "600",
+            "RECONCILE_MODE": "report",
+            "DMS_ABSENT_CODES": "NoSuchUser",
+            "FC_REGION": "cn-shanghai",
+        }
+    )
+    assert settings.hold_queue == "h"
+    register = settings.register
+    assert (register.instance, register.table, register.lease_seconds) == ("people", "persons", 30)
+    assert register.endpoint == "https://people.cn-shanghai.ots.aliyuncs.com"
+    assert (settings.leavers.action, settings.leavers.limit, settings.leavers.window_seconds) == ("delete", 0, 600)
+    assert settings.reconcile_mode == "report"
+    assert settings.dms.absent_codes == frozenset({"NoSuchUser"})
+    explicit = Settings.from_env({**BASE, "TABLESTORE_INSTANCE": "people", "TABLESTORE_ENDPOINT": "http://127.0.0.1:1"})
+    assert explicit.register.endpoint == "http://127.0.0.1:1"
+
+
+def test_lifecycle_defaults_are_the_readmes() -> None:
+    settings = Settings.from_env(BASE)
+    assert (settings.leavers.action, settings.leavers.limit, settings.leavers.window_seconds) == ("disable", 10, 3600)
+    assert (settings.register.table, settings.register.lease_seconds, settings.reconcile_mode) == (
+        "dms_onboarding_people",
+        60,
+        "repair",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("LEAVER_ACTION", "suspend"),
+        ("LEAVER_LIMIT", "-1"),
+        ("LEAVER_WINDOW_SECONDS", "0"),
+        ("LEASE_SECONDS", "2"),
+        ("RECONCILE_MODE", "fix"),
+    ],
+)
+def test_a_bad_lifecycle_value_names_its_variable(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=f"^{name}: "):
+        Settings.from_env({**BASE, name: value})
+
+
+def test_the_register_needs_an_instance_and_says_so_by_name() -> None:
+    with pytest.raises(ConfigError, match=r"^TABLESTORE_INSTANCE: "):
+        Settings.from_env(BASE).register.require()

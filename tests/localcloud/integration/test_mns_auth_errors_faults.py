@@ -185,3 +185,19 @@ def test_oversized_body_is_refused_in_the_mns_error_format(cloud: LocalCloud) ->
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 413")
     assert b"<Code>InvalidArgument</Code>" in answer
+
+
+def test_a_request_cut_short_by_its_client_is_never_processed_or_answered(cloud: LocalCloud) -> None:
+    """A client killed mid-body (a crashed function instance) leaves a fragment; like a real server, the local cloud
+    drops it, rather than answering it as a garbled request (MalformedXML) or acting on it."""
+    send(queue(cloud, "q1"), "before")
+    calls_before = len(cloud.calls.query())
+    host, port = cloud.mns_endpoint.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(b"PUT /queues/q1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n<Message><Messa")
+        sock.shutdown(socket.SHUT_WR)
+        answer = sock.recv(65536)
+    assert answer == b""
+    assert len(cloud.calls.query()) == calls_before
+    (queued,) = [q for q in cloud.mns.snapshot()["queues"] if q["QueueName"] == "q1"]
+    assert len(queued["Messages"]) == 1
