@@ -26,7 +26,7 @@ from shared.lifecycle.mapping import RoleMapping
 from shared.lifecycle.observed import WorkspaceRef
 from shared.lifecycle.outcome import Outcome, Status
 from shared.lifecycle.provisioner import converged_fields, outcome_status
-from shared.state.register import ControlRecord, PersonRecord, RevisionConflict
+from shared.state.register import ControlRecord, PersonRecord, RegisterConfigurationError, RevisionConflict
 from shared.wiring import Wiring
 
 CURSOR = "reconcile-cursor"
@@ -71,6 +71,10 @@ def reconcile(
         if status != "unchanged" or result.foreign:
             _publish(wiring, run, mode, record, desired, status, result)
 
+    def damaged(key: str, error: RegisterConfigurationError) -> None:
+        counts["unreadable"] += 1
+        wiring.log.error("register row unreadable", uid=key, error=str(error))
+
     finished = True
     if uid is not None:
         found = register.read(uid, deadline)
@@ -84,7 +88,8 @@ def reconcile(
             if not deadline.allows(10.0) or (limit is not None and people >= limit):
                 finished = False
                 break
-            page, after = register.scan(after, min(PAGE, limit - people) if limit else PAGE, deadline)
+            size = min(PAGE, limit - people) if limit else PAGE
+            page, after = register.scan(after, size, deadline, on_damaged=damaged)
             for record in page:
                 visit(record)
             if after is None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -139,6 +139,18 @@ def _timestamp(value: object) -> object:
     raise PydanticCustomError("own_timestamp", DATETIME_REASON)
 
 
+def _representable_in_utc(value: datetime) -> datetime:
+    """Events are ordered by their UTC instant, so a time whose UTC form leaves years 1 to 9999 (0001-01-01T00:30
+    at +01:00) cannot be ordered and is refused here rather than failing a function later."""
+    try:
+        value.astimezone(timezone.utc)
+    except OverflowError:
+        raise PydanticCustomError(
+            "own_timestamp_range", "must lie between years 1 and 9999 once converted to UTC"
+        ) from None
+    return value
+
+
 def _each_once(roles: list[Role]) -> list[Role]:
     seen: set[str] = set()
     for role in roles:
@@ -246,7 +258,7 @@ class HrEvent(StrictModel):
         Field(description="The HR system that sent the event, e.g. dingtalk, feishu, workday.")
     )
     type: Annotated[EventType, BeforeValidator(_one_of(EVENT_TYPES))]
-    occurred_at: Annotated[AwareDatetime, BeforeValidator(_timestamp)] = Field(
+    occurred_at: Annotated[AwareDatetime, BeforeValidator(_timestamp), AfterValidator(_representable_in_utc)] = Field(
         description="When the change happened in the HR system, with a UTC offset.",
         json_schema_extra={"pattern": OCCURRED_AT_PATTERN},
     )

@@ -57,6 +57,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+R = TypeVar("R")
 Settled = Literal["ours", "retry", "conflict"]
 
 DEFAULT_RETRY = RetryPolicy(max_attempts=5, base_delay=0.05, max_delay=1.0)
@@ -107,6 +108,15 @@ class _Attempts:
         return None
 
 
+def _readable(decode: Callable[[str, Mapping[str, Any]], R], key: str, row: Mapping[str, Any]) -> R:
+    """A row someone damaged by hand (its JSON columns unreadable) is a permanent failure naming the row: guessing a
+    default desired state could deprovision a person, or grant them access, on a typo."""
+    try:
+        return decode(key, row)
+    except ValueError as error:
+        raise RegisterConfigurationError("OTSCorruptRow", f"row {key!r} cannot be read: {error}") from None
+
+
 class PersonRegister:
     def __init__(
         self,
@@ -130,7 +140,7 @@ class PersonRegister:
     def read(self, uid: str, deadline: Deadline) -> PersonRecord | None:
         key = person_uid(uid)
         row = self._call(f"read person {key}", deadline, functools.partial(self.store.get_row, key))
-        return None if row is None else person_from_row(key, row)
+        return None if row is None else _readable(person_from_row, key, row)
 
     def save(self, record: PersonRecord, deadline: Deadline) -> PersonRecord:
         """Compare-and-set of the whole row: `record.revision` is the revision that was read (0: the row must
@@ -144,9 +154,17 @@ class PersonRegister:
         row = self._compare_and_set(f"save person {key}", key, record.revision, columns, deadline)
         return person_from_row(key, row)
 
-    def scan(self, after: str | None, limit: int, deadline: Deadline) -> tuple[list[PersonRecord], str | None]:
+    def scan(
+        self,
+        after: str | None,
+        limit: int,
+        deadline: Deadline,
+        *,
+        on_damaged: Callable[[str, RegisterConfigurationError], None] | None = None,
+    ) -> tuple[list[PersonRecord], str | None]:
         """Persons in uid order after `after` (exclusive; None: from the start), at most `limit`, and the cursor
-        for the next page (the last uid returned), or None when there is no further person."""
+        for the next page (the last uid returned), or None when there is no further person. With `on_damaged`,
+        a row that cannot be read is handed to it and skipped, so one bad row cannot stop a walk of everyone."""
         if limit < 1:
             raise ValueError("limit must be at least 1")
         want = limit + 1  # one more than asked says whether there is a next page
@@ -161,11 +179,15 @@ class PersonRegister:
                 page = functools.partial(self.store.get_range, start, high, count)
                 rows, start = self._call("scan persons", deadline, page)
                 more = start is not None
-                found.extend(
-                    person_from_row(uid, row)
-                    for uid, row in rows
-                    if uid != after and not uid.startswith(CONTROL_PREFIX)
-                )
+                for uid, row in rows:
+                    if uid == after or uid.startswith(CONTROL_PREFIX):
+                        continue
+                    try:
+                        found.append(_readable(person_from_row, uid, row))
+                    except RegisterConfigurationError as error:
+                        if on_damaged is None:
+                            raise
+                        on_damaged(uid, error)
         if len(found) > limit:
             return found[:limit], found[limit - 1].uid
         return found, None
@@ -173,7 +195,7 @@ class PersonRegister:
     def read_control(self, name: str, deadline: Deadline) -> ControlRecord | None:
         key = control_uid(name)
         row = self._call(f"read control document {name}", deadline, functools.partial(self.store.get_row, key))
-        return None if row is None else control_from_row(name, row)
+        return None if row is None else _readable(control_from_row, name, row)
 
     def save_control(self, record: ControlRecord, deadline: Deadline) -> ControlRecord:
         """The same compare-and-set as `save`, for a control document."""

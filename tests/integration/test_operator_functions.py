@@ -167,3 +167,32 @@ def test_reconcile_runs_from_the_command_line(deployment: Deployment, capsys: py
     work(sample("hired-explicit-roles.json"))
     assert main(["--report", "--uid", UID]) == 0
     assert json.loads(capsys.readouterr().out.splitlines()[-1])["statuses"] == {"unchanged": 1}
+
+
+def test_reconcile_reports_a_row_damaged_by_hand_and_walks_on_to_everyone_else(deployment: Deployment) -> None:
+    from tablestore import Row
+
+    from tests.support.tablestore_clients import ots_client
+
+    work(sample("hired-explicit-roles.json"))
+    deployment.outcomes()
+    deployment.cloud.dms.update_user(10001, UID, role_names="USER,ADMIN")
+    damaged = Row([("uid", "1000000000001")], [("desired", "{not json"), ("revision", 3)])
+    ots_client(deployment.cloud).put_row("dms_onboarding_people", damaged)
+    report = json.loads(reconcile_handler(b"{}", None))
+    assert (report["people"], report["statuses"], report["complete"]) == (1, {"unreadable": 1, "updated": 1}, True)
+    assert user(deployment.cloud, UID)["role_names"] == ["USER", "DBA"]
+
+
+def test_an_event_for_a_person_whose_row_is_damaged_fails_naming_the_row(deployment: Deployment) -> None:
+    from tablestore import Row
+
+    from tests.support.tablestore_clients import ots_client
+
+    damaged = Row([("uid", UID)], [("desired", "{not json"), ("revision", 3)])
+    ots_client(deployment.cloud).put_row("dms_onboarding_people", damaged)
+    work(sample("hired-explicit-roles.json"))
+    (outcome,) = deployment.outcomes()
+    assert outcome["data"]["status"] == "failed"
+    assert f"OTSCorruptRow: row '{UID}' cannot be read" in json.dumps(outcome["data"])
+    assert [u for u in deployment.cloud.dms.snapshot()["users"] if u["uid"] == UID] == []

@@ -489,3 +489,11 @@ def test_the_deployment_carries_the_register_table_and_its_variables(deployment:
     register = PersonRegister(config, lambda: role)
     assert register.read(UID, soon()) is None
     assert register.create_table(soon()) is False
+
+
+def test_a_row_damaged_by_hand_is_a_permanent_error_naming_it_not_a_guess(
+    cloud: LocalCloud, register: PersonRegister
+) -> None:
+    ots_client(cloud).put_row(TABLE, Row([("uid", UID)], [("desired", "{not json"), ("revision", 3)]))
+    with pytest.raises(RegisterConfigurationError, match=f"OTSCorruptRow: row '{UID}' cannot be read"):
+        register.read(UID, soon())

@@ -148,6 +148,16 @@ BAD_EVENTS: list[tuple[str, dict[str, object], list[tuple[str, str]]]] = [
     ("source-too-long", {"source": "s" * 65}, [("source", "must be at most 64 characters")]),
     ("correlation-id-empty", {"correlation_id": ""}, [("correlation_id", "must not be empty")]),
     (
+        "occurred-at-before-year-one-in-utc",
+        {"occurred_at": "0001-01-01T00:01:01+01:00"},
+        [("occurred_at", "must lie between years 1 and 9999 once converted to UTC")],
+    ),
+    (
+        "occurred-at-after-year-9999-in-utc",
+        {"occurred_at": "9999-12-31T23:30:00-01:00"},
+        [("occurred_at", "must lie between years 1 and 9999 once converted to UTC")],
+    ),
+    (
         "naive-occurred-at",
         {"occurred_at": "2025-03-03T09:30:00"},
         [("occurred_at", "must include a UTC offset, e.g. Z or +08:00")],
