@@ -20,6 +20,7 @@ from localcloud.control.plane import ControlPlane
 from localcloud.credentials import Credential, CredentialStore
 from localcloud.dms.control import DmsControl
 from localcloud.dms.models import DmsBackend
+from localcloud.dms.quota import ApiQuota
 from localcloud.dms.responses import DmsService
 from localcloud.faults import FaultInjector
 from localcloud.fc.api import FunctionRuntime
@@ -57,11 +58,12 @@ class LocalCloud:
         self.mns = MnsBackend(self.clock, region=cfg.region, account_id=cfg.account_id)
         self.dms = DmsBackend(self.clock, default_tid=cfg.dms_tid, region=cfg.region, account_id=cfg.account_id)
         self.tablestore = TablestoreBackend(self.clock, instance=cfg.tablestore_instance)
+        self.dms_quota = ApiQuota(cfg.dms_quota)
         self.functions: FunctionRuntime | None = None
         """The local FC runtime, when one runs on this cloud (set by `localcloud dev`)."""
         apis = [
             MnsControl(self.mns).api(),
-            DmsControl(self.dms).api(),
+            DmsControl(self.dms, self.dms_quota).api(),
             TablestoreControl(self.tablestore).api(),
             CredentialsControl(self.credentials, cfg.account_id).api(),
             FaultsControl(self.faults).api(),
@@ -73,9 +75,9 @@ class LocalCloud:
         self.control = ControlPlane(apis, environment=self.client_env, reset=self.reset, seed=self.apply_seed)
         self._services: list[tuple[Service, int]] = [
             (MnsService(self.mns, self.credentials, self.clock), cfg.mns_port),
-            (DmsService("dms", self.dms, self.credentials, error_style=cfg.dms_error_style), cfg.dms_port),
+            (DmsService("dms", self.dms, self.credentials, cfg.dms_error_style, self.dms_quota), cfg.dms_port),
             (
-                DmsService("dms-enterprise", self.dms, self.credentials, error_style=cfg.dms_error_style),
+                DmsService("dms-enterprise", self.dms, self.credentials, cfg.dms_error_style, self.dms_quota),
                 cfg.dms_enterprise_port,
             ),
             (TablestoreService(self.tablestore, self.credentials), cfg.tablestore_port),
@@ -127,6 +129,7 @@ class LocalCloud:
         self.credentials.reset()
         self.mns.reset()
         self.dms.reset()
+        self.dms_quota.reset()
         self.tablestore.reset()
         if self.config.seed_file:
             self.apply_seed(json.loads(Path(self.config.seed_file).read_text(encoding="utf-8")))

@@ -20,6 +20,7 @@ class CallRecord:
     access_key_id: str = ""
     fault: str = ""
     params: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class CallLog:

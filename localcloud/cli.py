@@ -33,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--security-token", help="its STS token; empty for a plain AccessKey")
     serve.add_argument("--dms-tid", type=int, help="default DMS tenant id (default 10001)")
     serve.add_argument("--dms-error-style", choices=DMS_ERROR_STYLES, help="how DMS business errors travel")
+    serve.add_argument("--dms-quota", type=float, help="calls per second each DMS API admits, account-wide")
     serve.add_argument("--fault-seed", type=int, help="seed for probabilistic faults, for repeatable runs")
     serve.add_argument("--seed-file", help="JSON seed: tenants, workspaces, credentials, queues, topics")
     serve.add_argument("--verbose", action="store_true", default=None, help="print one line per API call")

@@ -35,6 +35,8 @@ class LocalCloudConfig:
     """The tenant that RegisterUser uses when the request names none."""
     dms_error_style: DmsErrorStyle = "body"
     """How DMS business errors travel; the docs show all three (see localcloud/dms/errors.py)."""
+    dms_quota: float | None = None
+    """Calls per second each DMS API admits account-wide (localcloud/dms/quota.py); None: no quota."""
     fault_seed: int | None = None
     seed_file: str | None = None
     verbose: bool = False
@@ -45,6 +47,8 @@ class LocalCloudConfig:
             raise ValueError(f"host: {self.host} is not a loopback address; the local cloud listens on loopback only")
         if self.dms_error_style not in DMS_ERROR_STYLES:
             raise ValueError(f"dms_error_style: must be one of {', '.join(DMS_ERROR_STYLES)}")
+        if self.dms_quota is not None and not self.dms_quota > 0:
+            raise ValueError("dms_quota: must be a positive number of calls per second")
 
     @classmethod
     def ephemeral(cls, **overrides: object) -> LocalCloudConfig:
@@ -79,4 +83,9 @@ def _coerce(name: str, raw: str) -> object:
             raise ValueError(f"LOCALCLOUD_{name.upper()}: {raw!r} is not an integer") from None
     if name == "verbose":
         return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if name == "dms_quota":
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(f"LOCALCLOUD_DMS_QUOTA: {raw!r} is not a number") from None
     return raw

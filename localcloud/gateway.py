@@ -66,6 +66,7 @@ class Gateway:
             operation = self.service.resolve(request)
             record.action = operation.action
             record.params = dict(operation.params)
+            record.headers = dict(operation.headers)
             record.access_key_id = self.service.authenticate(request, operation)
             decision = self.faults.decide(self.service.name, operation.action)
             if decision.latency_ms:

@@ -76,6 +76,8 @@ class Operation:
     action: str
     handler: Handler
     params: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """The signed headers as received, for the call log (a token's value masked); empty where nothing says which."""
 
 
 class Service(Protocol):

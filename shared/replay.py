@@ -8,13 +8,16 @@ poison message stops circling and a person can look at it.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import time
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
 from shared.infra.retry import Deadline
 from shared.lifecycle.outcome import Outcome, identify
+from shared.messaging.client import MnsUnavailableError
 from shared.messaging.formats import DeadLetter, fits, parked, read_own_dead_letter, unwrap, wrap
 from shared.triggers.eventbridge_mns import decode_body, json_or_none
 from shared.triggers.fc_records import from_eventbridge_dead_letter, from_fc_async_failure
@@ -59,8 +62,18 @@ def replay(wiring: Wiring, deadline: Deadline, dry_run: bool = False, limit: int
             )
             actions[f"would_{action}"] += 1
         return {"dry_run": True, "actions": dict(actions), "records": planned}
+    started_ms = int(time.time() * 1000)
     while deadline.allows(3.0) and (limit is None or handled < limit):
         batch = wiring.mns.receive(settings.dead_letter_queue, 16, 1)
+        # A record dead-lettered since this run began is most likely one of its own replays failing again; replaying
+        # it now would spend its MAX_REPLAYS in seconds. It is put back for the next run, and this run ends with the
+        # batch: what the queue holds behind it arrived later still.
+        fresh = [item for item in batch if item.enqueue_time_ms > started_ms]
+        for item in fresh:
+            with contextlib.suppress(MnsUnavailableError):  # unreleased, it comes back when its visibility ends
+                wiring.mns.release(settings.dead_letter_queue, item.receipt_handle)
+            actions["left_for_next_run"] += 1
+        batch = [item for item in batch if item.enqueue_time_ms <= started_ms]
         if not batch:
             break
         for item in batch:
@@ -87,6 +100,8 @@ def replay(wiring: Wiring, deadline: Deadline, dry_run: bool = False, limit: int
                 actions["replayed"] += 1
             wiring.mns.delete(settings.dead_letter_queue, item.receipt_handle)
             handled += 1
+        if fresh:
+            break
     report = {"dry_run": False, "actions": dict(actions), "handled": handled}
     wiring.log.info("replay done", **report)
     return report

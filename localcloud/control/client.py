@@ -79,3 +79,13 @@ class ControlClient:
 
     def advance_clock(self, seconds: float) -> dict[str, Any]:
         return dict(self._call("POST", "/clock/advance", {"seconds": seconds}))
+
+    def set_dms_quota(
+        self, qps: float | None, actions: dict[str, float] | None = None, retry_after: bool = True
+    ) -> dict[str, Any]:
+        """Account-wide calls per second per DMS API (None lifts the quota); answers the quota and its counters."""
+        body = {"qps": qps, "actions": actions or {}, "retry_after": retry_after}
+        return dict(self._call("PUT", "/dms/quota", body))
+
+    def dms_quota(self) -> dict[str, Any]:
+        return dict(self._call("GET", "/dms/quota"))

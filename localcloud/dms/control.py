@@ -10,11 +10,13 @@ from collections.abc import Mapping
 
 from localcloud.control.router import ControlApi, ControlRequest, route, text_field
 from localcloud.dms.models import DmsBackend
+from localcloud.dms.quota import ApiQuota, settings_from
 
 
 class DmsControl:
-    def __init__(self, backend: DmsBackend) -> None:
+    def __init__(self, backend: DmsBackend, quota: ApiQuota) -> None:
         self.backend = backend
+        self.quota = quota
 
     def api(self) -> ControlApi:
         return ControlApi(
@@ -22,10 +24,21 @@ class DmsControl:
                 route("GET", "/state/dms", self.state),
                 route("POST", "/dms/tenants", self.add_tenant),
                 route("POST", "/dms/workspaces", self.add_workspace),
+                route("GET", "/dms/quota", self.get_quota),
+                route("PUT", "/dms/quota", self.put_quota),
             ],
             state={"dms": self.backend.snapshot},
             seed={"tenants": self.seed_tenant, "workspaces": self.seed_workspace},
         )
+
+    def get_quota(self, call: ControlRequest) -> object:
+        """The quota in force and, per action, the calls admitted and throttled since it was set."""
+        return self.quota.snapshot()
+
+    def put_quota(self, call: ControlRequest) -> object:
+        """`{"qps": 20, "actions": {"RegisterUser": 5}, "retry_after": true}`; `{"qps": null}` lifts it."""
+        self.quota.configure(settings_from(call.body()))
+        return self.quota.snapshot()
 
     def state(self, call: ControlRequest) -> object:
         return self.backend.snapshot()

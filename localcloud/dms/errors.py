@@ -268,12 +268,21 @@ class DmsError(Enum):
     def kind(self) -> Kind:
         return self.value.kind
 
-    def error(self, *, detail: Mapping[str, object] | None = None, **fields: str) -> ServiceError:
-        """The exception to raise; `fields` fill the placeholders, `detail` rides along (AccessDeniedDetail)."""
+    def error(
+        self, *, detail: Mapping[str, object] | None = None, retry_after: int | None = None, **fields: str
+    ) -> ServiceError:
+        """The exception to raise; `fields` fill the placeholders, `detail` rides along (AccessDeniedDetail), and
+        `retry_after` becomes the `x-acs-retry-after` header."""
         extra: dict[str, object] = {"kind": self.kind}
         if detail is not None:
             extra["access_denied_detail"] = dict(detail)
-        return ServiceError(self.status, self.code.format(**fields), self.message.format(**fields), extra=extra)
+        return ServiceError(
+            self.status,
+            self.code.format(**fields),
+            self.message.format(**fields),
+            retry_after=retry_after,
+            extra=extra,
+        )
 
 
 _BY_CODE = {member.code: member for member in DmsError if "{" not in member.code}

@@ -17,6 +17,7 @@ from localcloud.credentials import Credential, CredentialStore
 from localcloud.dms import signature, urls
 from localcloud.dms.errors import DmsError, kind_of
 from localcloud.dms.models import DmsBackend, MemberQuery, UserQuery, mask_mobile
+from localcloud.dms.quota import ApiQuota
 from localcloud.wire import Operation, Request, Response, ServiceError
 
 CONTENT_TYPE = "application/json;charset=utf-8"
@@ -25,7 +26,12 @@ INTEGER = re.compile(r"-?[0-9]{1,18}")
 
 class DmsService:
     def __init__(
-        self, product: str, backend: DmsBackend, credentials: CredentialStore, error_style: str = "body"
+        self,
+        product: str,
+        backend: DmsBackend,
+        credentials: CredentialStore,
+        error_style: str = "body",
+        quota: ApiQuota | None = None,
     ) -> None:
         if product not in urls.ROUTES:
             raise ValueError(f"product: must be one of {', '.join(urls.ROUTES)}")
@@ -33,6 +39,8 @@ class DmsService:
             raise ValueError(f"error_style: must be one of {', '.join(DMS_ERROR_STYLES)}")
         self.name = product
         self.backend = backend
+        self.quota = quota or ApiQuota()
+        """Shared by both products: the account's flow control counts every call it receives."""
         self.credentials = credentials
         self.error_style = error_style
         """Read on every error, so a test may switch it on a running service (and must put it back)."""
@@ -59,13 +67,21 @@ class DmsService:
         params = request.form_query()
         if params.get("Mobile"):
             params["Mobile"] = mask_mobile(params["Mobile"])
-        return Operation(action=action, handler=self._handlers[handler_name], params=params)
+        return Operation(
+            action=action,
+            handler=self._handlers[handler_name],
+            params=params,
+            headers=signature.signed_headers(request),
+        )
 
     def authenticate(self, request: Request, operation: Operation) -> str:
         credential = signature.verify(request, self.credentials, self._nonces)
         ram_action = f"dms:{operation.action}"
         if not credential.permits(ram_action):
             raise DmsError.FORBIDDEN_RAM.error(detail=_access_denied_detail(credential, ram_action))
+        wait_ms = self.quota.admit(operation.action)
+        if wait_ms is not None:
+            raise DmsError.THROTTLING_USER.error(retry_after=wait_ms if self.quota.settings.retry_after else None)
         return credential.access_key_id
 
     def render_error(self, request: Request, error: ServiceError) -> Response:

@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, quote
 
 from localcloud.credentials import Credential, CredentialStore
 from localcloud.dms.errors import DmsError
-from localcloud.wire import Request
+from localcloud.wire import Request, ServiceError
 
 ALGORITHM = "ACS3-HMAC-SHA256"
 MAX_SKEW_SECONDS = 15 * 60
@@ -76,6 +76,19 @@ def parse_authorization(value: str) -> Authorization:
         raise DmsError.INCOMPLETE_SIGNATURE.error(reason="Credential, SignedHeaders and Signature are all required")
     signed = tuple(n.strip().lower() for n in names.split(";") if n.strip())
     return Authorization(access_key_id, signed, signature)
+
+
+SECRET_HEADERS = frozenset({"x-acs-security-token"})
+
+
+def signed_headers(request: Request) -> dict[str, str]:
+    """The headers the request says it signed, as sent (a security token masked), so that the call log shows what a
+    client put under its signature; empty when the Authorization header cannot be read (verify says why)."""
+    try:
+        names = parse_authorization(request.header("authorization")).signed_headers
+    except ServiceError:
+        return {}
+    return {name: "***" if name in SECRET_HEADERS else request.header(name) for name in names}
 
 
 def _require_signed(request: Request, signed: tuple[str, ...]) -> None:

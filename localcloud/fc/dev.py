@@ -53,6 +53,7 @@ class DevEnvironment:
         timers: bool = True,
         log: Callable[[str], None] | None = None,
         extra_env: Mapping[str, str] | None = None,
+        tasks: Mapping[str, int] | None = None,
     ) -> None:
         self.root = root
         self.cloud = LocalCloud(config or LocalCloudConfig.ephemeral())
@@ -65,6 +66,7 @@ class DevEnvironment:
         self.timers = timers
         self.log = log
         self.extra_env = dict(extra_env or {})
+        self.tasks = dict(tasks or {})
         self.runtime: LocalFunctionRuntime | None = None
 
     def start(self) -> DevEnvironment:
@@ -83,6 +85,7 @@ class DevEnvironment:
             region=self.cloud.config.region,
             account_id=self.cloud.config.account_id,
             timers=self.timers,
+            tasks=self.tasks,
         )
         self.runtime.start(self.mns_account)
         self.cloud.functions = self.runtime

@@ -1,12 +1,13 @@
 """A local Function Compute for the functions s.yaml declares, wired to the local cloud: the orchestration only.
 
-- Each function runs in its own process (`process.FunctionInstance`), one invocation at a time, with the
+- Each function instance runs in its own process (`process.FunctionInstance`), one invocation at a time, with the
   environment FC would give it: s.yaml's variables, FC_* system variables, and the local cloud's endpoints and
-  STS credentials.
+  STS credentials. A function has as many instances as its concurrent invocations need, up to its cap
+  (`pool.InstancePool`).
 - HTTP triggers (`triggers/http.py`): a loopback server per function turns real HTTP requests into FC3 HTTP events
   and back.
-- EventBridge MNS triggers (`triggers/mns.py`): a poller per trigger, with an MNS client of its own, drains the queue
-  into batches, retries, and dead-letters as errorsTolerance ALL does.
+- EventBridge MNS triggers (`triggers/mns.py`): `maximumTasks` pollers per trigger, each with an MNS client of its
+  own, drain the queue into batches, retry, and dead-letter as errorsTolerance ALL does.
 - Timer triggers (`triggers/timer.py`) fire on their cron expression (six fields with seconds, or `@every 30s`),
   and on demand (`fire_timer`).
 
@@ -25,7 +26,7 @@ from functools import partial
 from pathlib import Path
 
 from localcloud.fc.cron import Schedule
-from localcloud.fc.process import FunctionInstance
+from localcloud.fc.pool import InstancePool
 from localcloud.fc.spec import FunctionSpec
 from localcloud.fc.triggers.http import HttpTriggerServer
 from localcloud.fc.triggers.mns import BatchOptions, MnsAccountFactory, QueuePoller, is_mns_trigger, source_queue
@@ -55,8 +56,11 @@ class LocalFunctionRuntime:
         region: str = "cn-hangzhou",
         account_id: str = "1234567890123456",
         timers: bool = True,
+        tasks: Mapping[str, int] | None = None,
     ) -> None:
         self.functions = functions
+        self.tasks = dict(tasks or {})
+        """Per resource, `maximumTasks` for its MNS triggers over s.yaml's: scale a function without editing it."""
         self.root = root
         self.cloud_env = dict(cloud_env)
         self.log = log or _stderr_lines()
@@ -64,14 +68,14 @@ class LocalFunctionRuntime:
         self.account_id = account_id
         self.timers = timers
         self.stopping = threading.Event()
-        self.instances: dict[str, FunctionInstance] = {}
+        self.instances: dict[str, InstancePool] = {}
         self.http_urls: dict[str, str] = {}
         self.pollers: list[QueuePoller] = []
         self._servers: list[HttpTriggerServer] = []
         self._threads: list[threading.Thread] = []
         for spec in functions:
             code = (source_map or {}).get(spec.resource) or (root / spec.code).resolve()
-            self.instances[spec.resource] = FunctionInstance(
+            self.instances[spec.resource] = InstancePool(
                 spec, code, self._environment(spec), [str(root)] if source_map else [], self.log
             )
 
@@ -107,18 +111,20 @@ class LocalFunctionRuntime:
                     self._spawn(server.serve_forever, f"http-{spec.resource}")
                     self.http_urls[spec.resource] = server.url
                 elif is_mns_trigger(trigger):
-                    poller = QueuePoller(
-                        instance,
-                        mns_account(),
-                        source_queue(config),
-                        self.region,
-                        self.account_id,
-                        BatchOptions.from_trigger(config),
-                        self.stopping,
-                        self.log,
-                    )
-                    self.pollers.append(poller)
-                    self._spawn(poller.run, f"poller-{spec.resource}")
+                    options = BatchOptions.from_trigger(config)
+                    for task in range(self.tasks.get(spec.resource, options.tasks)):
+                        poller = QueuePoller(
+                            instance,
+                            mns_account(),
+                            source_queue(config),
+                            self.region,
+                            self.account_id,
+                            options,
+                            self.stopping,
+                            self.log,
+                        )
+                        self.pollers.append(poller)
+                        self._spawn(poller.run, f"poller-{spec.resource}-{task}")
                 elif kind == "timer" and self.timers and config.get("enable", True):
                     timer = TimerTrigger(
                         spec.resource,

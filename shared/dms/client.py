@@ -9,6 +9,7 @@ and dropped connections are all sorted by shared.dms.verdicts, in one place.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import Any, Literal, Protocol
 
 from shared.config import DmsClientConfig
 from shared.dms.operations import Operation
-from shared.dms.transport import SdkTransport
+from shared.dms.transport import OpenApiTransport
 from shared.dms.verdicts import ExtraCodes, Verdict, classify_body, classify_exception
 from shared.infra.credentials import CredentialsMissingError, RoleCredentials
 from shared.infra.ratelimit import RateLimiter, RateLimitTimeoutError
@@ -56,27 +57,38 @@ class DmsClient:
         self,
         config: DmsClientConfig,
         credentials: Callable[[], RoleCredentials],
-        limiter: RateLimiter | None = None,
+        limiter: Callable[[], RateLimiter] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         transport: Transport | None = None,
     ) -> None:
         self.config = config
-        self.limiter = limiter or RateLimiter(config.qps)
-        self.transport: Transport = transport or SdkTransport(config, credentials)
+        self._new_limiter = limiter or (lambda: RateLimiter(config.qps))
+        self._limiters: dict[Operation, RateLimiter] = {}
+        self._limiters_lock = threading.Lock()
+        self.transport: Transport = transport or OpenApiTransport(config, credentials)
         self.codes = ExtraCodes(config.already_codes, config.transient_codes, config.absent_codes)
         self._sleep = sleep
         self._rng = rng or random.Random()
+
+    def limiter(self, operation: Operation) -> RateLimiter:
+        """One limiter per operation: DMS counts its quota per API; a throttled RegisterUser must not slow GetUser."""
+        with self._limiters_lock:
+            found = self._limiters.get(operation)
+            if found is None:
+                found = self._limiters[operation] = self._new_limiter()
+            return found
 
     def call(self, operation: Operation, parameters: Mapping[str, Any], deadline: Deadline) -> CallResult:
         """`parameters` as spelled on the wire (`Uid`, `RoleNames`); a None value is left out of the request."""
         present = {name: value for name, value in parameters.items() if value is not None}
         policy = self.config.retry
+        limiter = self.limiter(operation)
         attempt = 0
         while True:
             attempt += 1
             try:
-                self.limiter.acquire(deadline.at)
+                limiter.acquire(deadline.at)
             except RateLimitTimeoutError as error:
                 verdict = Verdict("transient", "DeadlineExceeded", str(error))
                 return CallResult(operation, "failed", verdict, attempt - 1)
@@ -92,6 +104,10 @@ class DmsClient:
                 raise  # a deployment without a role: no retry or verdict can help, and it must not pass unseen
             except Exception as error:  # every SDK failure is sorted by classify_exception
                 verdict = classify_exception(error, self.codes)
+            if verdict.throttled:
+                limiter.throttled(verdict.retry_after)
+            elif verdict.kind in ("ok", "already"):
+                limiter.succeeded()
             if verdict.kind in ("ok", "already"):
                 return CallResult(
                     operation, "done" if verdict.kind == "ok" else "already", verdict, attempt, data, body

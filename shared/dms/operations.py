@@ -8,14 +8,14 @@ member operations) is one row here, and the transport beneath (shared.dms.transp
 
 from __future__ import annotations
 
-import functools
-import re
 from dataclasses import dataclass
 from typing import Literal
 
 Product = Literal["dms-enterprise", "dms"]
 
-_WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
+ENDPOINT_RULES: dict[Product, str] = {"dms-enterprise": "central", "dms": "regional"}
+"""How each generated client finds its endpoint when none is configured: dms-enterprise.aliyuncs.com for every
+region, dms.<region>.aliyuncs.com per region."""
 
 
 @dataclass(frozen=True)
@@ -23,16 +23,6 @@ class Operation:
     product: Product
     version: str
     action: str
-
-    @functools.cached_property
-    def method_name(self) -> str:
-        """The generated SDK client's method for it: RegisterUser -> register_user_with_options."""
-        return _WORD_START.sub("_", self.action).lower() + "_with_options"
-
-    @functools.cached_property
-    def request_model(self) -> str:
-        """The generated SDK's request model for it: RegisterUser -> RegisterUserRequest."""
-        return self.action + "Request"
 
 
 REGISTER_USER = Operation("dms-enterprise", "2018-11-01", "RegisterUser")

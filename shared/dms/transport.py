@@ -1,11 +1,14 @@
-"""How an operation reaches DMS: today through the generated SDK clients, built per issue of credentials.
+"""How an operation reaches DMS: through the official OpenAPI core's generic call path, not the generated SDKs.
 
-`RegisterUser` lives in `alibabacloud-dms-enterprise20181101` and `AddUserToDataAgentWorkspace` in
-`alibabacloud-dms20250414`. Both clients are built once per function instance from the role's STS credentials
-and rebuilt when FC hands out a new token. An operation is invoked by name (its request model filled from the
-wire-named parameters, its `*_with_options` method called), so no operation is written out here. The SDKs are
-imported on first use only: they cost most of a second to import, and the webhook's enqueue path never needs
-them.
+The generated clients (`alibabacloud-dms-enterprise20181101`, `alibabacloud-dms20250414`) are thin wrappers over
+`alibabacloud_tea_openapi`: each `*_with_options` method copies its request model into a query, names the action
+and version in a `Params`, and hands both to `call_api`. Importing them loads about 1,500 model modules (20 MB) to
+make a handful of calls, so the product makes the same `call_api` call itself from its operation table
+(shared.dms.operations), with the endpoint rule each generated client uses. tests/integration/test_dms_generic_core.py
+proves, operation by operation, that the request on the wire is the generated client's, signed headers included.
+
+One core client per product is built per issue of credentials and rebuilt when FC hands out a new token. The
+core is imported on first use only: the webhook's enqueue path never needs it.
 
 Endpoints default to the real services and are overridden from the environment (`DMS_ENTERPRISE_ENDPOINT`,
 `DMS_ENDPOINT`, `host[:port]` or a full `http(s)://` URL), which is how the same code runs on the local cloud.
@@ -13,19 +16,13 @@ Endpoints default to the real services and are overridden from the environment (
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from shared.config import DmsClientConfig
-from shared.dms.operations import Operation, Product
+from shared.dms.operations import ENDPOINT_RULES, Operation, Product
 from shared.infra.credentials import RoleCredentials
-
-PACKAGES: dict[Product, str] = {
-    "dms-enterprise": "alibabacloud_dms_enterprise20181101",
-    "dms": "alibabacloud_dms20250414",
-}
 
 
 def split_endpoint(value: str) -> tuple[str, str]:
@@ -37,64 +34,91 @@ def split_endpoint(value: str) -> tuple[str, str]:
     return "https", value.rstrip("/")
 
 
-class _Clients:
-    """One SDK client per product, for one issue of credentials."""
+class _Cores:
+    """One OpenAPI core client per product, for one issue of credentials."""
 
     def __init__(self, config: DmsClientConfig, credentials: RoleCredentials) -> None:
-        from alibabacloud_tea_openapi.models import Config
+        from alibabacloud_tea_openapi.client import Client
+        from alibabacloud_tea_openapi.utils import Utils
+        from alibabacloud_tea_openapi.utils_models import Config
 
-        def sdk_config(endpoint: str) -> Any:
-            protocol, host = split_endpoint(endpoint) if endpoint else ("https", None)
-            return Config(
-                access_key_id=credentials.access_key_id,
-                access_key_secret=credentials.access_key_secret,
-                security_token=credentials.security_token or None,
-                region_id=config.region,
-                endpoint=host,
-                protocol=protocol,
-                connect_timeout=config.connect_timeout_ms,
-                read_timeout=config.read_timeout_ms,
+        configured: dict[Product, str] = {"dms-enterprise": config.enterprise_endpoint, "dms": config.dms_endpoint}
+        self.fingerprint = credentials.fingerprint
+        self.clients: dict[Product, Any] = {}
+        for product, rule in ENDPOINT_RULES.items():
+            if configured[product]:
+                protocol, host = split_endpoint(configured[product])
+            else:  # what the generated client's get_endpoint computes when no endpoint is given
+                protocol, host = "https", Utils.get_endpoint_rules(product, config.region, rule, "", "")
+            self.clients[product] = Client(
+                Config(
+                    access_key_id=credentials.access_key_id,
+                    access_key_secret=credentials.access_key_secret,
+                    security_token=credentials.security_token or None,
+                    region_id=config.region,
+                    endpoint=host,
+                    protocol=protocol,
+                    connect_timeout=config.connect_timeout_ms,
+                    read_timeout=config.read_timeout_ms,
+                )
             )
 
-        endpoints: dict[Product, str] = {"dms-enterprise": config.enterprise_endpoint, "dms": config.dms_endpoint}
-        self.fingerprint = credentials.fingerprint
-        self.models: dict[Product, Any] = {}
-        self.clients: dict[Product, Any] = {}
-        for product, package in PACKAGES.items():
-            self.models[product] = importlib.import_module(package + ".models")
-            client_class = importlib.import_module(package + ".client").Client
-            self.clients[product] = client_class(sdk_config(endpoints[product]))
+
+_PARAMS: dict[Operation, Any] = {}
 
 
-class SdkTransport:
+def _params(operation: Operation) -> Any:
+    """The core's `Params` for an operation, as every generated method of these two products spells it: RPC style,
+    POST to `/`, parameters in the query, JSON back."""
+    found = _PARAMS.get(operation)
+    if found is None:
+        from alibabacloud_tea_openapi.utils_models import Params
+
+        found = _PARAMS[operation] = Params(
+            action=operation.action,
+            version=operation.version,
+            protocol="HTTPS",
+            pathname="/",
+            method="POST",
+            auth_type="AK",
+            style="RPC",
+            req_body_type="formData",
+            body_type="json",
+        )
+    return found
+
+
+class OpenApiTransport:
     def __init__(self, config: DmsClientConfig, credentials: Callable[[], RoleCredentials]) -> None:
         self._config = config
         self._credentials = credentials
         self._lock = threading.Lock()
-        self._clients: _Clients | None = None
+        self._cores: _Cores | None = None
 
-    def clients(self) -> _Clients:
+    def cores(self) -> _Cores:
         """The clients for the credentials current now, built again when FC has issued new ones."""
         current = self._credentials()
         with self._lock:
-            if self._clients is None or self._clients.fingerprint != current.fingerprint:
-                self._clients = _Clients(self._config, current)
-            return self._clients
+            if self._cores is None or self._cores.fingerprint != current.fingerprint:
+                self._cores = _Cores(self._config, current)
+            return self._cores
 
     def forget(self) -> None:
         """Drop the clients, so the next call builds them with whatever credentials are current then."""
         with self._lock:
-            self._clients = None
+            self._cores = None
 
     def invoke(
         self, operation: Operation, parameters: Mapping[str, Any], read_timeout_ms: int, connect_timeout_ms: int
     ) -> Mapping[str, Any]:
-        """The answer's body as a map; raises what the SDK raises (classified by shared.dms.verdicts)."""
+        """The answer's body as a map; raises what the core raises (classified by shared.dms.verdicts)."""
+        from alibabacloud_tea_openapi.utils import Utils
+        from alibabacloud_tea_openapi.utils_models import OpenApiRequest
         from darabonba.runtime import RuntimeOptions
 
-        clients = self.clients()
-        request = getattr(clients.models[operation.product], operation.request_model)().from_map(dict(parameters))
-        method = getattr(clients.clients[operation.product], operation.method_name)
+        client = self.cores().clients[operation.product]
+        request = OpenApiRequest(query=Utils.query(dict(parameters)))
         runtime = RuntimeOptions(read_timeout=read_timeout_ms, connect_timeout=connect_timeout_ms)
-        body: Mapping[str, Any] = method(request, runtime).body.to_map()
-        return body
+        answer = client.call_api(_params(operation), request, runtime)
+        body = answer.get("body") if isinstance(answer, Mapping) else None
+        return body if isinstance(body, Mapping) else {}

@@ -56,6 +56,11 @@ class Verdict:
     retry_after: float | None = None
     """Seconds the server asked us to wait (`x-acs-retry-after`, read as milliseconds)."""
 
+    @property
+    def throttled(self) -> bool:
+        """DMS's flow control said no: the caller's pace, not this call, is what must change."""
+        return self.retry_after is not None or self.status == 429 or "Throttling" in self.code
+
 
 @dataclass(frozen=True)
 class ExtraCodes:

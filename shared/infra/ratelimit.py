@@ -3,8 +3,13 @@
 Calls are spaced evenly (1/qps apart) and, on top, never more than `qps` start in any one-second window: even
 spacing alone lets qps+1 calls touch a closed one-second window, and a quota is counted per window. The
 window is kept 50 ms longer than a second because threads wake late by a few milliseconds, and the server
-counts arrivals, not our bookings. The limit
-is per function instance; N instances together may reach N x qps, so set DMS_QPS with the instance cap in mind.
+counts arrivals, not our bookings.
+
+The limit is per function instance, and FC runs as many instances as the load asks for, so `qps` is a ceiling,
+not a promise: the pace adapts to what DMS says, as TCP's congestion control does. Each throttling answer cuts the
+pace by a factor (`DECREASE`, once per second however many throttled answers that second brings, since they are
+one overshoot) and waits out `x-acs-retry-after`; each second of successes adds back a fixed step.
+Several instances each doing so settle just under the account's quota instead of storming it.
 """
 
 from __future__ import annotations
@@ -19,6 +24,16 @@ class RateLimitTimeoutError(Exception):
     """No slot before the deadline: the caller should give up rather than overrun its invocation."""
 
 
+DECREASE = 0.7
+"""The pace kept after a throttling answer: 0.5 (TCP's) would leave a quarter of the quota unused on average, and
+0.8 overshoots twice as often (tests/unit/infra/test_ratelimit.py simulates four instances against a quota)."""
+INCREASE = 0.02
+"""What a second of successful calls adds back to the pace, as a fraction of the pace at the last throttling
+answer: a step sized to where the quota was found, so that a small quota is not overshot by a fixed step."""
+FLOOR = 0.2
+"""The slowest pace, in calls per second: one every five seconds still finds out when the quota frees up."""
+
+
 class RateLimiter:
     def __init__(
         self,
@@ -29,17 +44,41 @@ class RateLimiter:
     ) -> None:
         if qps <= 0:
             raise ValueError("qps: must be positive")
-        self.qps = qps
-        self._interval = 1.0 / qps
-        self._per_window = max(1, int(qps))
+        self.ceiling = qps
         self._window_seconds = window
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
         self._next_free = 0.0
         self._recent: deque[float] = deque()
+        self._calm_after = 0.0
+        self._step = INCREASE * qps
+        self._pace(qps)
 
-    def _reserve(self) -> float:
+    def _pace(self, qps: float) -> None:
+        self.qps = qps
+        self._interval = 1.0 / qps
+        self._per_window = max(1, int(qps))
+
+    def throttled(self, retry_after: float | None = None) -> None:
+        """DMS refused a call for flow control: slow down, and send nothing before `retry_after` seconds."""
+        with self._lock:
+            now = self._clock()
+            if retry_after:
+                self._next_free = max(self._next_free, now + retry_after)
+            if now < self._calm_after:
+                return
+            self._step = INCREASE * self.qps
+            self._pace(max(min(FLOOR, self.ceiling), self.qps * DECREASE))
+            self._calm_after = now + max(self._window_seconds, retry_after or 0.0)
+
+    def succeeded(self) -> None:
+        """A call went through: a second's worth of them adds one step to the pace, up to the ceiling."""
+        with self._lock:
+            if self.qps < self.ceiling:
+                self._pace(min(self.ceiling, self.qps + self._step / self.qps))
+
+    def reserve(self) -> float:
         """Book the earliest slot and return when it starts; booking under the lock, waiting outside it."""
         with self._lock:
             now = self._clock()
@@ -54,7 +93,7 @@ class RateLimiter:
 
     def acquire(self, deadline: float | None = None) -> float:
         """Wait for a slot; returns the seconds waited. Raises RateLimitTimeoutError if the slot is past `deadline`."""
-        start = self._reserve()
+        start = self.reserve()
         now = self._clock()
         if deadline is not None and start > deadline:
             raise RateLimitTimeoutError(f"next DMS call slot is {start - now:.2f}s away, past the invocation deadline")

@@ -69,6 +69,8 @@ class Received:
     receipt_handle: str
     message_id: str
     dequeue_count: int
+    enqueue_time_ms: int = 0
+    """When MNS took the message in (its clock, ms since the epoch); 0 when not known."""
 
 
 class Mns:
@@ -170,11 +172,24 @@ class Mns:
             for m in messages:
                 self._verified(m.message_body_md5, m.message_body, f"message {m.message_id}")
             return [
-                Received(m.message_body, getattr(m, "receipt_handle", "") or "", m.message_id, m.dequeue_count)
+                Received(
+                    m.message_body,
+                    getattr(m, "receipt_handle", "") or "",
+                    m.message_id,
+                    m.dequeue_count,
+                    max(0, int(getattr(m, "enqueue_time", 0) or 0)),
+                )
                 for m in messages
             ]
 
         return self._with_retry(f"{what} queue {queue}", call)  # type: ignore[no-any-return]
+
+    def release(self, queue: str, receipt_handle: str) -> None:
+        """Make a received message visible again now, for whoever receives next."""
+        self._with_retry(
+            f"release a message of queue {queue}",
+            lambda: self._account().get_queue(queue).change_message_visibility(receipt_handle, 0),
+        )
 
     def delete(self, queue: str, receipt_handle: str) -> None:
         self._with_retry(

@@ -96,6 +96,14 @@ def _attributes(row: Any) -> dict[str, Any]:
     return {name: value for name, value, *_ in row.attribute_columns or ()}
 
 
+NATIVE_CODEC_LOGGERS = ("tablestore.decoder", "tablestore.encoder", "tablestore.native")
+"""The SDK warns at import when its optional C++ codec is absent, which the code packages leave out on purpose."""
+
+
+for _name in NATIVE_CODEC_LOGGERS:
+    logging.getLogger(_name).setLevel(logging.ERROR)
+
+
 class _Client:
     def __init__(self, config: RegisterConfig, credentials: RoleCredentials) -> None:
         from tablestore import OTSClient
@@ -113,6 +121,7 @@ class _Client:
             socket_timeout=config.timeout_seconds,
             retry_policy=NoRetryPolicy(),
             logger_name=_quiet_logger(),
+            enable_native=False,  # the SDK's own Python codec, the one the code packages ship (scripts/build.py)
         )
 
 

@@ -117,9 +117,14 @@ class Ledger:
 
 @pytest.fixture(scope="module")
 def dev() -> Iterator[DevEnvironment]:
-    # The worker provisions what the run queues; no need to hold it to 10 DMS calls a second.
+    # The worker provisions what the run queues; no need to hold it to 10 DMS calls a second. One worker instance:
+    # the run sends many events for one person, and a second instance would defer some back onto the input queue,
+    # which the ledger would count as the webhook's.
     extra = {"DMS_QPS": "1000"}
-    with DevEnvironment(ROOT, timers=False, webhook_secret=SECRET, log=lambda line: None, extra_env=extra) as env:
+    tasks = {"worker": 1}
+    with DevEnvironment(
+        ROOT, timers=False, webhook_secret=SECRET, log=lambda line: None, extra_env=extra, tasks=tasks
+    ) as env:
         yield env
 
 

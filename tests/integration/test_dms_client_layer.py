@@ -11,30 +11,23 @@ import pytest
 
 from localcloud import LocalCloud
 from localcloud.credentials import Credential
+from localcloud.dms.quota import QuotaSettings
 from localcloud.faults import FaultRule
 from shared.config import DmsClientConfig
 from shared.dms.client import DmsClient
 from shared.dms.operations import (
     ADD_USER_TO_DATA_AGENT_WORKSPACE,
-    DELETE_USER,
     DISABLE_USER,
     ENABLE_USER,
-    GET_DATA_AGENT_WORKSPACE_INFO,
-    GET_USER,
-    LIST_DATA_AGENT_WORKSPACE_MEMBER,
-    LIST_USERS,
     OPERATIONS,
     REGISTER_USER,
-    REMOVE_USER_TO_DATA_AGENT_WORKSPACE,
-    UPDATE_DATA_AGENT_WORKSPACE_MEMBER_ROLE,
-    UPDATE_USER,
     Operation,
 )
-from shared.dms.transport import PACKAGES, SdkTransport
+from shared.dms.transport import OpenApiTransport
 from shared.infra.credentials import RoleCredentials
-from shared.infra.ratelimit import RateLimiter
 from shared.infra.retry import Deadline, RetryPolicy
 from shared.lifecycle.steps import StepResult
+from tests.support.dms_reference import NEEDS_A_MEMBER, PACKAGES, SAMPLE_PARAMETERS, method_name
 
 UID = "2000000000001"
 WORKSPACE = "209230000007291"
@@ -193,19 +186,18 @@ def test_new_sts_token_rebuilds_the_clients(cloud: LocalCloud) -> None:
         {"DMS_ENDPOINT": cloud.dms_endpoint, "DMS_ENTERPRISE_ENDPOINT": cloud.dms_enterprise_endpoint}
     )
     ak, secret = cloud.config.access_key_id, cloud.config.access_key_secret
-    transport = SdkTransport(settings, lambda: RoleCredentials(ak, secret, current["token"]))
+    transport = OpenApiTransport(settings, lambda: RoleCredentials(ak, secret, current["token"]))
     client = DmsClient(settings, lambda: RoleCredentials(ak, secret, current["token"]), transport=transport)
-    first = transport.clients()
-    assert transport.clients() is first
+    first = transport.cores()
+    assert transport.cores() is first
     current["token"] = "RotatedToken"
     cloud.credentials.put(Credential(ak, secret, "RotatedToken"))
-    assert transport.clients() is not first
+    assert transport.cores() is not first
     assert register(client).result == "done"
 
 
 def test_rate_limit_holds_under_a_burst(cloud: LocalCloud) -> None:
-    client = make_client(cloud)
-    client.limiter = RateLimiter(10)
+    client = make_client(cloud, qps=10)
     threads = [threading.Thread(target=register, args=(client, f"30000000000{i:02d}")) for i in range(25)]
     for thread in threads:
         thread.start()
@@ -216,30 +208,6 @@ def test_rate_limit_holds_under_a_burst(cloud: LocalCloud) -> None:
     assert len(times) == 25
     busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
     assert busiest <= 10
-
-
-MEMBER: dict[str, object] = {"WorkspaceId": WORKSPACE, "MemberId": UID}
-SAMPLE_PARAMETERS: dict[Operation, dict[str, object]] = {
-    REGISTER_USER: {"Uid": UID, "UserNick": "Ada", "RoleNames": "USER"},
-    GET_USER: {"Uid": UID},
-    LIST_USERS: {"PageNumber": 1, "PageSize": 10, "UserState": "NORMAL"},
-    UPDATE_USER: {"Uid": int(UID), "RoleNames": "USER,ADMIN", "UserNick": "Ada King", "Mobile": "+8613911112222"},
-    DISABLE_USER: {"Uid": UID},
-    ENABLE_USER: {"Uid": UID},
-    DELETE_USER: {"Uid": UID},
-    ADD_USER_TO_DATA_AGENT_WORKSPACE: {**MEMBER, "RoleName": "MEMBER"},
-    UPDATE_DATA_AGENT_WORKSPACE_MEMBER_ROLE: {**MEMBER, "RoleName": "ADMIN", "DMSUnit": "cn-hangzhou"},
-    REMOVE_USER_TO_DATA_AGENT_WORKSPACE: MEMBER,
-    LIST_DATA_AGENT_WORKSPACE_MEMBER: {
-        "WorkspaceId": WORKSPACE,
-        "PageNumber": 1,
-        "PageSize": 10,
-        "SearchMemberId": "2",
-    },
-    GET_DATA_AGENT_WORKSPACE_INFO: {"WorkspaceId": WORKSPACE, "DMSUnit": "cn-hangzhou"},
-}
-NEEDS_A_MEMBER = {UPDATE_DATA_AGENT_WORKSPACE_MEMBER_ROLE, REMOVE_USER_TO_DATA_AGENT_WORKSPACE}
-"""Operations whose sample needs the user in the workspace first (and EnableUser a disabled user)."""
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.action)
@@ -259,5 +227,19 @@ def test_each_operation_row_reaches_its_product_with_its_version_and_action(
     (call,) = cloud.calls.query(service=operation.product, action=operation.action)
     assert call["status"] == 200
     module = importlib.import_module(PACKAGES[operation.product] + ".client")
-    assert f"'{operation.version}'" in inspect.getsource(getattr(module.Client, operation.method_name))
-    assert f"action = '{operation.action}'" in inspect.getsource(getattr(module.Client, operation.method_name))
+    assert f"'{operation.version}'" in inspect.getsource(getattr(module.Client, method_name(operation)))
+    assert f"action = '{operation.action}'" in inspect.getsource(getattr(module.Client, method_name(operation)))
+
+
+def test_a_throttled_api_slows_only_its_own_pace_and_waits_out_retry_after(cloud: LocalCloud) -> None:
+    cloud.dms_quota.configure(QuotaSettings(actions={"RegisterUser": 2}))
+    sleeps = Sleeps()
+    client = make_client(cloud, sleeps, qps=10)
+    results = [register(client, f"3000000000{i:03d}") for i in range(3)]
+    assert [(r.result, r.attempts) for r in results] == [("done", 1), ("done", 1), ("done", 2)]
+    codes = [c["code"] for c in cloud.calls.query(action="RegisterUser")]
+    assert codes == ["", "", "Throttling.User", ""]
+    assert client.limiter(REGISTER_USER).qps < 10
+    assert client.limiter(DISABLE_USER).qps == 10
+    assert len(sleeps.waits) == 1
+    assert 0 < sleeps.waits[0] <= 1.0

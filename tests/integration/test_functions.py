@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 from pathlib import Path
 
 import pytest
+from mns.account import Account
+from mns.mns_exception import MNSServerException
 from mns.queue import Message
 
 from functions.replay.index import handler as replay_handler
@@ -112,6 +115,39 @@ def test_poison_message_is_parked_with_a_quarantined_outcome(deployment: Deploym
     assert statuses == ["rejected"] * 4 + ["quarantined"]
 
 
+def test_a_record_dead_lettered_again_during_the_replay_run_is_left_for_the_next_run(deployment: Deployment) -> None:
+    """With several worker instances, a replayed poison message can fail and come back while the run still drains;
+    replaying it again at once would spend its MAX_REPLAYS in seconds."""
+    import threading
+
+    worker_handler(batch([(sample("invalid-many-problems.json").decode(), "p0")]), None)
+    stop = threading.Event()
+
+    def a_fast_worker() -> None:
+        cloud = deployment.cloud
+        config = cloud.config
+        account = Account(cloud.mns_endpoint, config.access_key_id, config.access_key_secret, config.security_token)
+        inbox = account.get_queue(QUEUES["INPUT_QUEUE"])
+        inbox.set_encoding(False)
+        while not stop.is_set():
+            try:
+                received = inbox.batch_receive_message(16, 1)
+            except MNSServerException:
+                continue
+            inbox.batch_delete_message([m.receipt_handle for m in received])
+            worker_handler(batch([(m.message_body, m.message_id) for m in received]), None)
+
+    fast = threading.Thread(target=a_fast_worker)
+    fast.start()
+    try:
+        report = json.loads(replay_handler(b"{}", None))
+    finally:
+        stop.set()
+        fast.join()
+    assert report["actions"] == {"replayed": 1, "left_for_next_run": 1}
+    assert [o["data"]["status"] for o in deployment.outcomes()] == ["rejected", "rejected"]
+
+
 def test_replay_reads_fc_async_failure_and_eventbridge_records(deployment: Deployment) -> None:
     event = sample("updated.json").decode()
     fc_record = {
@@ -175,6 +211,60 @@ def test_webhook_cold_path_imports_neither_pydantic_nor_a_dms_or_tablestore_sdk(
     )
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report == {"status": 202, "loaded": []}
+
+
+AS_PACKAGED = """
+import json, sys
+from functions.worker.index import handler
+event = open(sys.argv[1], "rb").read().decode()
+batch = [{"id": "1", "specversion": "1.0", "data": {"messageId": "1", "messageBody": event}}]
+report = json.loads(handler(json.dumps(batch).encode(), None))
+print(json.dumps({"statuses": report["statuses"], "paths": [m.__file__ for m in list(sys.modules.values())
+    if getattr(m, "__file__", None)]}))
+"""
+
+
+def packaged_site(site: Path, into: Path) -> Path:
+    """The installed packages as `make build` ships them: everything but what scripts/build.py leaves out."""
+    from scripts.build import NOT_SHIPPED
+
+    into.mkdir()
+    for entry in site.iterdir():
+        if not any(entry.match(pattern) for pattern in NOT_SHIPPED):
+            target = into / entry.name
+            if entry.name == "tablestore":
+                shutil.copytree(entry, target, ignore=shutil.ignore_patterns("ots_sdk.so"))
+            else:
+                target.symlink_to(entry)
+    return into
+
+
+def test_the_worker_converges_without_what_the_build_leaves_out_of_its_package(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+    import sysconfig
+
+    site = packaged_site(Path(sysconfig.get_paths()["purelib"]), tmp_path / "python")
+    root = Path(__file__).resolve().parents[2]
+    env = {**deployment.env(), "PATH": "/usr/bin:/bin", "PYTHONPATH": f"{root}:{site}"}
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", AS_PACKAGED, str(EVENTS / "hired-explicit-roles.json")],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["statuses"] == {"provisioned": 1}
+    assert [path for path in report["paths"] if "site-packages" in path] == []
+    loaded = [p for p in report["paths"] if any(part in p for part in ("numpy", "/Crypto/", "/future/", "ots_sdk.so"))]
+    assert loaded == []
+    assert "Native C++ decoder not available" not in result.stderr
 
 
 def test_replay_runs_from_the_command_line(deployment: Deployment, capsys: pytest.CaptureFixture[str]) -> None:

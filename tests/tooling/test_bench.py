@@ -9,14 +9,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURES = (
-    "webhook_cold_start_ratio",
+    "worker_cold_start_vs_naive_floor",
     "worker_cold_start_ratio",
+    "webhook_cold_start_ratio",
     "warm_overhead_ratio",
+    "lifecycle_overhead_ratio",
     "batch_latency_ratio",
     "rate_limit_peak_calls_per_s",
     "rate_limit_total_s",
     "replay_ratio",
     "replay_peak_rss_growth_mb",
+    "initial_load_ratio",
+    "initial_load_throttled_fraction",
     "package_mb",
 )
 
@@ -35,6 +39,8 @@ def test_benchmark_reports_every_figure(tmp_path: Path) -> None:
         assert isinstance(results[figure], (int, float)), figure
     assert results["rate_limit_peak_calls_per_s"] <= 20
     assert results["package_mb"] > 0
+    assert results["lifecycle_same_calls"] is True
+    assert results["absolute"]["initial_load"]["outcomes"] == {"provisioned": 48}
 
 
 LOAD_FIGURES = ("requests", "duration_s", "requests_per_s", "p50_ms", "p90_ms", "p99_ms", "max_ms", "errors")

@@ -17,7 +17,8 @@ from typing import TypedDict
 from urllib.parse import unquote, unquote_plus
 
 from localcloud.fc.api import InvocationError
-from localcloud.fc.process import FunctionInstance, new_request_id
+from localcloud.fc.pool import InstancePool
+from localcloud.fc.process import new_request_id
 
 
 class HttpDetails(TypedDict):
@@ -107,7 +108,7 @@ class HttpTriggerServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, instance: FunctionInstance) -> None:
+    def __init__(self, instance: InstancePool) -> None:
         self.instance = instance
         super().__init__(("127.0.0.1", 0), _HttpTriggerHandler)
 

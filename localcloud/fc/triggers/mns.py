@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from typing import Protocol, TypedDict
 
 from localcloud.fc.api import InvocationError
-from localcloud.fc.process import FunctionInstance
+from localcloud.fc.pool import InstancePool
 
 LOOPBACK = "127.0.0.1"
 
@@ -123,6 +123,8 @@ class BatchOptions:
 
     count: int
     """`runOptions.batchWindow.CountBasedWindow`: at most this many messages a batch."""
+    tasks: int
+    """`runOptions.maximumTasks`: how many consumers read the queue at once, each invoking the function."""
     window_seconds: float
     """`runOptions.batchWindow.TimeBasedWindow`: wait at most this long for a batch to fill."""
     retries: int
@@ -145,6 +147,7 @@ class BatchOptions:
         dead_letter = str(_section(run, "deadLetterQueue").get("Arn") or "")
         return cls(
             count=int(_number(window.get("CountBasedWindow", 1), "CountBasedWindow")),
+            tasks=max(1, int(_number(run.get("maximumTasks", 1), "maximumTasks"))),
             window_seconds=float(_number(window.get("TimeBasedWindow", 0), "TimeBasedWindow")),
             retries=int(_number(retry.get("MaximumRetryAttempts", 3), "MaximumRetryAttempts")),
             schema=str(schema or "CloudEvents"),
@@ -211,7 +214,7 @@ def _message(body: str) -> object:
 class QueuePoller:
     """EventBridge's MNS source, event-streaming mode, for one trigger; `account` is this poller's alone."""
 
-    instance: FunctionInstance
+    instance: InstancePool
     account: MnsAccount
     queue: str
     region: str

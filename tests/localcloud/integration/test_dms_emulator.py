@@ -11,6 +11,7 @@ from alibabacloud_tea_openapi.exceptions import ClientException, ServerException
 from darabonba.exceptions import UnretryableException
 
 from localcloud import LocalCloud, LocalCloudConfig
+from localcloud.control.client import ControlClient, ControlPlaneError
 from localcloud.credentials import Credential
 from localcloud.dms.errors import DmsError
 from localcloud.faults import FaultRule
@@ -427,3 +428,63 @@ def test_call_log_records_actions_with_masked_mobile(cloud: LocalCloud) -> None:
     assert params["Mobile"] == "138******78"
     assert call["access_key_id"] == cloud.config.access_key_id
     assert call["request_id"] == answer.body.request_id
+
+
+# The account's flow control
+
+
+def test_calls_beyond_the_quota_are_throttled_with_the_wait_until_the_window_has_room(cloud: LocalCloud) -> None:
+    control = ControlClient(cloud.control_url)
+    control.set_dms_quota(2)
+    register(cloud, "2000000000001")
+    register(cloud, "2000000000002")
+    with pytest.raises(ThrottlingException) as caught:
+        register(cloud, "2000000000003")
+    assert caught.value.code == "Throttling.User"
+    assert 0 < caught.value.retry_after <= 1000
+    assert len(users(cloud)) == 2
+    quota = control.dms_quota()
+    assert (quota["admitted"], quota["throttled"]) == ({"RegisterUser": 2}, {"RegisterUser": 1})
+
+
+def test_the_quota_counts_each_api_apart_across_both_products(cloud: LocalCloud) -> None:
+    cloud.dms.add_workspace(WORKSPACE)
+    ControlClient(cloud.control_url).set_dms_quota(1)
+    register(cloud)
+    add_member(cloud)
+    with pytest.raises(ThrottlingException):
+        add_member(cloud, "2000000000002")
+
+
+def test_a_per_action_limit_replaces_the_quota_and_retry_after_can_be_left_out(cloud: LocalCloud) -> None:
+    ControlClient(cloud.control_url).set_dms_quota(None, actions={"RegisterUser": 1}, retry_after=False)
+    register(cloud)
+    with pytest.raises(ClientException) as caught:
+        register(cloud, "2000000000002")
+    assert (caught.value.code, caught.value.status_code) == ("Throttling.User", 400)
+    assert not isinstance(caught.value, ThrottlingException)
+
+
+def test_the_window_slides_so_a_throttled_client_that_waits_gets_through(cloud: LocalCloud) -> None:
+    ControlClient(cloud.control_url).set_dms_quota(1)
+    register(cloud)
+    with pytest.raises(ThrottlingException) as caught:
+        register(cloud, "2000000000002")
+    time.sleep(caught.value.retry_after / 1000)
+    register(cloud, "2000000000002")
+    assert len(users(cloud)) == 2
+
+
+def test_a_nonsense_quota_is_refused_by_the_control_plane(cloud: LocalCloud) -> None:
+    with pytest.raises(ControlPlaneError) as caught:
+        ControlClient(cloud.control_url).set_dms_quota(-1)
+    assert caught.value.status == 400
+
+
+def test_the_quota_can_be_set_when_the_local_cloud_starts() -> None:
+    with LocalCloud(LocalCloudConfig.ephemeral(dms_quota=1.0)) as started:
+        register(started)
+        with pytest.raises(ThrottlingException):
+            register(started, "2000000000002")
+        started.reset()
+        assert started.dms_quota.snapshot()["qps"] == 1.0

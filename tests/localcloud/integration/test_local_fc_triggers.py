@@ -149,3 +149,64 @@ def test_a_batch_that_fails_every_attempt_is_dead_lettered_as_delivered(
     record = json.loads(body)
     assert shape(record) == shape(load("eventbridge-dead-letter.json"))
     assert [record] == deliveries(tmp_path / "failing.jsonl")[0]
+
+
+SLOW_HANDLER = """
+import json, os, time
+
+
+def handler(event, context):
+    time.sleep(0.4)
+    with open(os.environ["EVENTS_FILE"], "a", encoding="utf-8") as out:
+        out.write(json.dumps({"instance": os.environ["FC_INSTANCE_ID"], "pid": os.getpid()}) + "\\n")
+    return "ok"
+"""
+
+
+def run_scaled(
+    cloud: LocalCloud, tmp_path: Path, tasks: int, reserved: int | None, messages: int, override: int | None = None
+) -> tuple[LocalFunctionRuntime, list[Any]]:
+    (tmp_path / "code").mkdir(exist_ok=True)
+    (tmp_path / "code" / "index.py").write_text(SLOW_HANDLER, encoding="utf-8")
+    cloud.apply_seed({"queues": [{"name": "q-scale"}]})
+    trigger = mns_trigger("q-scale", count=1)
+    trigger["triggerConfig"]["runOptions"]["maximumTasks"] = tasks
+    spec = function("scaled", tmp_path / "scaled.jsonl", [trigger])
+    if reserved is not None:
+        spec.props["concurrencyConfig"] = {"reservedConcurrency": reserved}
+    env = {k: v for k, v in cloud.client_env().items() if k.startswith(("MNS_", "ALIBABA_CLOUD_"))}
+    tasks_over = {"scaled": override} if override else None
+    functions = LocalFunctionRuntime([spec], tmp_path, env, log=lambda line: None, timers=False, tasks=tasks_over)
+    functions.start(lambda: account(cloud))
+    try:
+        send(cloud, "q-scale", *(f"m{i}" for i in range(messages)))
+
+        def all_delivered() -> list[Any]:
+            found = deliveries(tmp_path / "scaled.jsonl")
+            return found if len(found) >= messages else []
+
+        done = wait_for(all_delivered)
+    finally:
+        functions.stop()
+    return functions, done
+
+
+def test_maximum_tasks_pollers_invoke_at_once_each_on_an_instance_of_its_own(cloud: LocalCloud, tmp_path: Path) -> None:
+    functions, done = run_scaled(cloud, tmp_path, tasks=3, reserved=None, messages=9)
+    assert len(functions.pollers) == 3
+    assert functions.instances["scaled"].peak == 3
+    assert len({record["instance"] for record in done}) == len({record["pid"] for record in done}) == 3
+
+
+def test_reserved_concurrency_caps_the_instances_and_the_rest_wait(cloud: LocalCloud, tmp_path: Path) -> None:
+    functions, done = run_scaled(cloud, tmp_path, tasks=3, reserved=2, messages=6)
+    assert functions.instances["scaled"].peak == 2
+    assert len({record["pid"] for record in done}) == 2
+    assert len(done) == 6
+
+
+def test_a_run_can_scale_a_function_over_what_s_yaml_says(cloud: LocalCloud, tmp_path: Path) -> None:
+    functions, done = run_scaled(cloud, tmp_path, tasks=3, reserved=None, messages=4, override=1)
+    assert len(functions.pollers) == 1
+    assert functions.instances["scaled"].peak == 1
+    assert len(done) == 4
