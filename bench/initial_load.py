@@ -1,6 +1,6 @@
 """The initial load: everyone hired at once, through the input queue, by several worker instances against a quota.
 
-    python bench/initial_load.py [--people 2000] [--quota 25] [--instances 4] [--json FILE]
+    python bench/initial_load.py [--people 2000] [--quota 15] [--instances 4] [--json FILE]
 
 The local FC runtime runs s.yaml's worker with its trigger's `maximumTasks` set to `--instances` (nothing else
 changes), so that many instances drain the queue at once, each with its own
@@ -93,8 +93,8 @@ def run(people: int, quota: float, instances: int) -> dict[str, Any]:
         quota_state = environment.cloud.dms_quota.snapshot()
         assert environment.runtime is not None
         pool = environment.runtime.instances["worker"]
-        processes = [i._process for i in [*pool._idle, *pool._busy] if i._process is not None]
-        memory = [peak_rss_mb(p.pid) for p in processes if p.poll() is None]
+        pids = pool.pids()
+        memory = [peak_rss_mb(pid) for pid in pids]
     admitted: dict[str, int] = quota_state["admitted"]  # type: ignore[assignment]
     throttled: dict[str, int] = quota_state["throttled"]  # type: ignore[assignment]
     calls = sum(admitted.values()) + sum(throttled.values())
@@ -104,7 +104,7 @@ def run(people: int, quota: float, instances: int) -> dict[str, Any]:
         "people": people,
         "quota_per_api": quota,
         "instances": instances,
-        "instances_started": len(processes),
+        "instances_started": len(pids),
         "peak_busy_instances": pool.peak,
         "wall_s": wall,
         "send_s": sent,
@@ -122,7 +122,7 @@ def run(people: int, quota: float, instances: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--people", type=int, default=2000)
-    parser.add_argument("--quota", type=float, default=25.0, help="calls per second each DMS API admits")
+    parser.add_argument("--quota", type=float, default=15.0, help="calls per second each DMS API admits")
     parser.add_argument("--instances", type=int, default=4)
     parser.add_argument("--json", help="write the figures here too")
     args = parser.parse_args(argv)

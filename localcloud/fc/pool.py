@@ -82,6 +82,12 @@ class InstancePool:
         finally:
             self._give_back(instance)
 
+    def pids(self) -> list[int]:
+        """The process ids of the instances alive now."""
+        with self._free:
+            instances = [*self._idle, *self._busy]
+        return [pid for pid in (instance.pid for instance in instances) if pid is not None]
+
     def kill(self) -> bool:
         """SIGKILL every instance that is mid-invocation, as a host failure would; the caller that asked cannot say
         which one it was, and each killed invocation is retried by its trigger like any crash."""

@@ -88,6 +88,12 @@ class FunctionInstance:
         result: object = answer.get("json")
         return result
 
+    @property
+    def pid(self) -> int | None:
+        """The live process's id; None when none runs."""
+        process = self._process
+        return process.pid if process is not None and process.poll() is None else None
+
     def kill(self) -> bool:
         """SIGKILL the instance mid-invocation, as an out-of-memory kill or a host failure would; no lock, since
         the invocation that holds it is what is being killed. The next invocation starts a new instance."""

@@ -106,8 +106,8 @@ class DmsClient:
                 verdict = classify_exception(error, self.codes)
             if verdict.throttled:
                 limiter.throttled(verdict.retry_after)
-            elif verdict.kind in ("ok", "already"):
-                limiter.succeeded()
+            elif verdict.answered:
+                limiter.succeeded()  # flow control let it through, whatever DMS made of it ("no such user" too)
             if verdict.kind in ("ok", "already"):
                 return CallResult(
                     operation, "done" if verdict.kind == "ok" else "already", verdict, attempt, data, body

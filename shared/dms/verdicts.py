@@ -57,6 +57,11 @@ class Verdict:
     """Seconds the server asked us to wait (`x-acs-retry-after`, read as milliseconds)."""
 
     @property
+    def answered(self) -> bool:
+        """DMS itself answered (a network failure or a timeout did not)."""
+        return self.code != "NetworkError"
+
+    @property
     def throttled(self) -> bool:
         """DMS's flow control said no: the caller's pace, not this call, is what must change."""
         return self.retry_after is not None or self.status == 429 or "Throttling" in self.code

@@ -14,6 +14,7 @@ Several instances each doing so settle just under the account's quota instead of
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
@@ -27,9 +28,11 @@ class RateLimitTimeoutError(Exception):
 DECREASE = 0.7
 """The pace kept after a throttling answer: 0.5 (TCP's) would leave a quarter of the quota unused on average, and
 0.8 overshoots twice as often (tests/unit/infra/test_ratelimit.py simulates four instances against a quota)."""
-INCREASE = 0.02
-"""What a second of successful calls adds back to the pace, as a fraction of the pace at the last throttling
-answer: a step sized to where the quota was found, so that a small quota is not overshot by a fixed step."""
+INCREASE = 0.01
+"""What a second of successful calls adds back to the pace, as a fraction of the pace when the current episode of
+cuts began: a step sized to the quota's neighbourhood, so that a small quota is not overshot by a fixed step. An
+episode lasts until the pace is back where its last cut found it, so several cuts in a row (four instances
+starting at once, say) are climbed back at the first one's step, not crawled back from the bottom."""
 FLOOR = 0.2
 """The slowest pace, in calls per second: one every five seconds still finds out when the quota frees up."""
 
@@ -52,13 +55,16 @@ class RateLimiter:
         self._next_free = 0.0
         self._recent: deque[float] = deque()
         self._calm_after = 0.0
+        self._recovering_to: float | None = None
         self._step = INCREASE * qps
         self._pace(qps)
 
     def _pace(self, qps: float) -> None:
+        """At the ceiling, the window holds at most int(qps) calls; below it, an adapted pace is DMS's own verdict
+        and even spacing alone keeps it (flooring 6.4 calls/s to 6 would waste a tenth of a small quota)."""
         self.qps = qps
         self._interval = 1.0 / qps
-        self._per_window = max(1, int(qps))
+        self._per_window = max(1, int(qps)) if qps >= self.ceiling else math.ceil(qps)
 
     def throttled(self, retry_after: float | None = None) -> None:
         """DMS refused a call for flow control: slow down, and send nothing before `retry_after` seconds."""
@@ -68,7 +74,9 @@ class RateLimiter:
                 self._next_free = max(self._next_free, now + retry_after)
             if now < self._calm_after:
                 return
-            self._step = INCREASE * self.qps
+            if self._recovering_to is None:
+                self._step = INCREASE * self.qps
+            self._recovering_to = self.qps
             self._pace(max(min(FLOOR, self.ceiling), self.qps * DECREASE))
             self._calm_after = now + max(self._window_seconds, retry_after or 0.0)
 
@@ -77,6 +85,8 @@ class RateLimiter:
         with self._lock:
             if self.qps < self.ceiling:
                 self._pace(min(self.ceiling, self.qps + self._step / self.qps))
+            if self._recovering_to is not None and self.qps >= self._recovering_to:
+                self._recovering_to = None
 
     def reserve(self) -> float:
         """Book the earliest slot and return when it starts; booking under the lock, waiting outside it."""

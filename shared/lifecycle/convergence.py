@@ -261,7 +261,7 @@ class Convergence:
                 return Converged("superseded", superseded_by=record.event_id)
             now = self.register.now_ms()
             if record is not None and record.lease_held(token, now):
-                raise PersonBusyError(uid, max(0.5, (record.lease_until_ms - now) / 1000))
+                raise PersonBusyError(uid, self._busy_for(record, now))
             leased = replace(record or PersonRecord(uid), lease_token=token, lease_until_ms=now + self.lease_ms)
             if claim is not None:
                 leased = _claimed(leased, *claim)
@@ -270,6 +270,13 @@ class Convergence:
             except RevisionConflict:
                 record = self.register.read(uid, deadline)
         raise PersonBusyError(uid, 1.0)
+
+    def _busy_for(self, record: PersonRecord, now_ms: int) -> float:
+        """When to try again: a live convergence ends in about a second, so soon after the lease was taken; the
+        longer it has been held, the longer the wait, and never past the lease's end (a crashed holder's)."""
+        remaining = (record.lease_until_ms - now_ms) / 1000
+        held_for = (now_ms - (record.lease_until_ms - self.lease_ms)) / 1000
+        return max(0.5, min(remaining, max(1.0, held_for)))
 
     def _save_ours(self, record: PersonRecord, deadline: Deadline) -> PersonRecord:
         try:

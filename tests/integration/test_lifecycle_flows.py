@@ -310,3 +310,20 @@ def test_concurrent_events_of_one_person_converge_one_at_a_time_and_the_newest_w
     record = stack.record(UID)
     assert record is not None
     assert record.event_id == event("rehired.json")["event_id"]
+
+
+def test_a_lease_just_taken_is_tried_again_in_about_a_second_and_an_old_one_at_its_end(stack: Stack) -> None:
+    """A live convergence ends in about a second; the full lease is only ever waited out for a crashed holder."""
+    from dataclasses import replace
+
+    hire(stack)
+    record = stack.record(UID)
+    assert record is not None
+    lease_ms = stack.convergence.lease_ms
+    for until, expected in ((lease_ms, 1.0), (5_000, 5.0)):
+        now = stack.register.now_ms()
+        leased = replace(record, lease_token="someone-else", lease_until_ms=now + until)
+        record = stack.register.save(leased, Deadline.after(5))
+        with pytest.raises(PersonBusyError) as busy:
+            stack.provision(sample("updated-moved.json"))
+        assert busy.value.retry_after == pytest.approx(expected, abs=0.5)
