@@ -38,6 +38,13 @@ NOT_SHIPPED: dict[str, str] = {
     "libfuturize": "part of `future`",
     "libpasteurize": "part of `future`",
     "future-*.dist-info": "",
+    "aiohttp/*.so": "tablestore imports aiohttp for its async client, which the functions never use: its C "
+    "speed-ups go, its pure-Python fallbacks import as well",
+    "aiohttp/_websocket/*.so": "",
+    "multidict/*.so": "an aiohttp dependency, with a pure-Python fallback",
+    "yarl/*.so": "an aiohttp dependency, with a pure-Python fallback",
+    "propcache/*.so": "an aiohttp dependency, with a pure-Python fallback",
+    "frozenlist/*.so": "an aiohttp dependency, with a pure-Python fallback",
 }
 """Installed as declared dependencies, never loaded by the functions: left out of the packages (tests/unit/build
 checks that each still imports without them)."""
