@@ -436,7 +436,7 @@ assert report["statuses"] == {"provisioned": 1}, report
 FLOOR = str(ROOT / "bench" / "floor_lifecycle.py")
 
 REPLAY_SCRIPT = """
-import contextlib, io, json, os, resource, time
+import contextlib, io, json, os, time
 from shared import wiring
 from shared.replay import replay
 from shared.infra.retry import Deadline
@@ -446,7 +446,7 @@ with contextlib.redirect_stdout(io.StringIO()):
     report = replay(instance, Deadline.after(3600))
     seconds = time.perf_counter() - started
 print(json.dumps({"seconds": seconds, "handled": report["handled"],
-    "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    "rss_mb": int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024}))
 """
 
 RAW_REPLAY_SCRIPT = """
@@ -472,7 +472,7 @@ print(json.dumps({"seconds": time.perf_counter() - started}))
 """
 
 RSS_SCRIPT = """
-import json, resource, sys
+import json, sys
 import mns.account, tablestore
 if sys.argv[1] == "product":
     import functions.worker.index, shared.dms.transport, shared.lifecycle.provisioner, shared.state.sdk
@@ -481,7 +481,8 @@ elif sys.argv[1] == "generated":
     import alibabacloud_dms20250414.client, alibabacloud_dms_enterprise20181101.client, pydantic
 else:
     import alibabacloud_tea_openapi.client, pydantic
-print(json.dumps(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss across fork and exec, so it would report the bench's own peak
+print(json.dumps(int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024))
 """
 
 
