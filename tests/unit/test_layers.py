@@ -4,7 +4,7 @@
 
     infra (shared.infra, shared.config), triggers     FC shapes in and out, plumbing
     contract                                          the canonical HR event
-    dms, messaging, state                             the clients (state: the person register)
+    dms, messaging, state, hr                         the clients (state: the person register; hr: HR platforms)
     lifecycle                                         desired state, observation, difference, convergence, outcome
     wiring                                            one instance's object graph
     webhook, worker, replay, reconcile, held          the function cores
@@ -27,6 +27,7 @@ LAYERS: Mapping[str, int] = {
     "shared.config": 0,
     "shared.triggers": 0,
     "shared.contract": 1,
+    "shared.hr": 2,
     "shared.dms": 2,
     "shared.messaging": 2,
     "shared.state": 2,
