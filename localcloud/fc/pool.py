@@ -54,11 +54,6 @@ class InstancePool:
         environment = {**self._environment, "FC_INSTANCE_ID": uuid.uuid4().hex}
         return FunctionInstance(self.spec, self._code, environment, self._extra_path, self._log)
 
-    @property
-    def started(self) -> int:
-        with self._free:
-            return len(self._idle) + len(self._busy)
-
     def _take(self) -> FunctionInstance:
         with self._free:
             while not self._idle and len(self._busy) >= self.limit:

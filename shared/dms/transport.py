@@ -16,6 +16,7 @@ Endpoints default to the real services and are overridden from the environment (
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -64,28 +65,23 @@ class _Cores:
             )
 
 
-_PARAMS: dict[Operation, Any] = {}
-
-
+@functools.cache
 def _params(operation: Operation) -> Any:
     """The core's `Params` for an operation, as every generated method of these two products spells it: RPC style,
     POST to `/`, parameters in the query, JSON back."""
-    found = _PARAMS.get(operation)
-    if found is None:
-        from alibabacloud_tea_openapi.utils_models import Params
+    from alibabacloud_tea_openapi.utils_models import Params
 
-        found = _PARAMS[operation] = Params(
-            action=operation.action,
-            version=operation.version,
-            protocol="HTTPS",
-            pathname="/",
-            method="POST",
-            auth_type="AK",
-            style="RPC",
-            req_body_type="formData",
-            body_type="json",
-        )
-    return found
+    return Params(
+        action=operation.action,
+        version=operation.version,
+        protocol="HTTPS",
+        pathname="/",
+        method="POST",
+        auth_type="AK",
+        style="RPC",
+        req_body_type="formData",
+        body_type="json",
+    )
 
 
 class OpenApiTransport:

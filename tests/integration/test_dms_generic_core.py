@@ -18,7 +18,7 @@ from localcloud import LocalCloud
 from shared.config import DmsClientConfig
 from shared.dms.client import CallResult, DmsClient, Transport
 from shared.dms.operations import DISABLE_USER, ENABLE_USER, OPERATIONS, REGISTER_USER, Operation
-from shared.dms.transport import OpenApiTransport, _Cores
+from shared.dms.transport import OpenApiTransport
 from shared.infra.credentials import RoleCredentials
 from shared.infra.retry import Deadline
 from tests.support.dms_reference import (
@@ -88,7 +88,7 @@ def test_the_generic_request_is_the_generated_clients_request(cloud: LocalCloud,
 def test_without_a_configured_endpoint_each_product_goes_where_its_generated_client_would(region: str) -> None:
     config = DmsClientConfig.from_env({"ALIBABA_CLOUD_REGION_ID": region, "DMS_ENTERPRISE_ENDPOINT": ""})
     credentials = RoleCredentials("LTAI-id", "secret", "")
-    cores = _Cores(config, credentials)
+    cores = OpenApiTransport(config, lambda: credentials).cores()
     reference = GeneratedSdkTransport(config, lambda: credentials)
     for product in ("dms-enterprise", "dms"):
         assert cores.clients[product]._endpoint == reference.client(product)._endpoint

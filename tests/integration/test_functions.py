@@ -229,17 +229,17 @@ def packaged_site(site: Path, into: Path) -> Path:
     from scripts.build import NOT_SHIPPED
 
     into.mkdir()
-    nested = {pattern.split("/", 1)[0] for pattern in NOT_SHIPPED if "/" in pattern}
+    nested = [pattern for pattern in NOT_SHIPPED if "/" in pattern]
+
+    def left_out(folder: str, names: list[str]) -> set[str]:
+        relative = Path(folder).relative_to(site)
+        return {name for name in names if any((relative / name).match(pattern) for pattern in nested)}
+
     for entry in site.iterdir():
         if any(entry.match(pattern) for pattern in NOT_SHIPPED if "/" not in pattern):
             continue
         target = into / entry.name
-        if entry.name in nested:
-
-            def left_out(folder: str, names: list[str]) -> set[str]:
-                relative = Path(folder).relative_to(site)
-                return {n for n in names if any((relative / n).match(p) for p in NOT_SHIPPED if "/" in p)}
-
+        if any(pattern.startswith(entry.name + "/") for pattern in nested):
             shutil.copytree(entry, target, ignore=left_out)
         else:
             target.symlink_to(entry)
