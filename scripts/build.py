@@ -45,6 +45,8 @@ NOT_SHIPPED: dict[str, str] = {
     "yarl/*.so": "an aiohttp dependency, with a pure-Python fallback",
     "propcache/*.so": "an aiohttp dependency, with a pure-Python fallback",
     "frozenlist/*.so": "an aiohttp dependency, with a pure-Python fallback",
+    "phonenumbers/shortdata/region_*.py": "short-number (emergency, service code) metadata, loaded only by the "
+    "short-number API, which shared/contract/mobile.py never calls",
 }
 """Installed as declared dependencies, never loaded by the functions: left out of the packages (tests/unit/build
 checks that each still imports without them)."""

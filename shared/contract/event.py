@@ -220,7 +220,8 @@ class Employee(StrictModel):
     )
     mobile: Mobile | None = Field(
         default=None,
-        description='Mobile number: E.164 ("+8613812345678"), "00" prefix, or an 11-digit mainland number.',
+        description='Mobile number: E.164 ("+8613812345678"), "00" and a country code, or a national number of the '
+        "default region (CN unless configured); it must be a valid number in its country's numbering plan.",
     )
     department: OptionalText = Field(default=None, description="Department name; the role mapping matches on it.")
     title: OptionalText = Field(default=None, description="Job title; the role mapping matches on it.")

@@ -189,7 +189,7 @@ headers = {"Content-Type": "application/json", "X-Timestamp": stamp, "X-Signatur
 event = {"body": body.decode(), "isBase64Encoded": False, "headers": headers, "queryParameters": {},
          "requestContext": {"requestId": "cold", "http": {"method": "POST", "path": "/events"}}}
 answer = handler(json.dumps(event).encode(), None)
-heavy = ("alibabacloud_dms", "alibabacloud_tea_openapi", "darabonba", "pydantic", "tablestore", "numpy")
+heavy = ("alibabacloud_dms", "alibabacloud_tea_openapi", "darabonba", "pydantic", "tablestore", "numpy", "phonenumbers")
 loaded = sorted(m for m in sys.modules if m.startswith(heavy))
 print(json.dumps({"status": answer["statusCode"], "loaded": loaded}))
 """

@@ -100,7 +100,7 @@ def test_a_leave_keeps_validating_the_fields_it_carries() -> None:
         ("employee.nickname", "must have visible characters (control characters and surrounding spaces are removed)"),
         (
             "employee.mobile",
-            'must start with "+" or "00" and a country code, or be an 11-digit mainland China mobile starting with 1',
+            'must start with "+" or "00" and a country code, or be a valid national number of region CN',
         ),
         ("employee.department", "must be at most 128 characters"),
         ("employee.dms.roles.1", ROLE_CHOICES),
@@ -138,7 +138,7 @@ def test_a_hire_without_a_nickname_still_gets_every_problem_at_once_in_document_
         ("employee.nickname", "is required"),
         (
             "employee.mobile",
-            'must start with "+" or "00" and a country code, or be an 11-digit mainland China mobile starting with 1',
+            'must start with "+" or "00" and a country code, or be a valid national number of region CN',
         ),
         ("employee.email", "is not allowed"),
         ("priority", "is not allowed"),
