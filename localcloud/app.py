@@ -18,6 +18,10 @@ from localcloud.config import LocalCloudConfig
 from localcloud.control.general import CallsControl, ClockControl, CredentialsControl, FaultsControl
 from localcloud.control.plane import ControlPlane
 from localcloud.credentials import Credential, CredentialStore
+from localcloud.dingtalk.control import DingTalkControl
+from localcloud.dingtalk.models import DingTalkBackend
+from localcloud.dingtalk.push import DingTalkApp
+from localcloud.dingtalk.responses import DingTalkService
 from localcloud.dms.control import DmsControl
 from localcloud.dms.models import DmsBackend
 from localcloud.dms.quota import ApiQuota
@@ -25,11 +29,19 @@ from localcloud.dms.responses import DmsService
 from localcloud.faults import FaultInjector
 from localcloud.fc.api import FunctionRuntime
 from localcloud.fc.control import FcControl
+from localcloud.feishu.control import FeishuControl
+from localcloud.feishu.models import FeishuBackend
+from localcloud.feishu.push import FeishuApp
 from localcloud.gateway import Gateway
+from localcloud.hrpush.control import WEBHOOK_RESOURCE, DeliveriesControl
+from localcloud.hrpush.delivery import Deliverer
 from localcloud.httpserver import HttpEndpoint
 from localcloud.mns.control import MnsControl
 from localcloud.mns.models import MnsBackend
 from localcloud.mns.responses import MnsService
+from localcloud.ram.control import RamControl
+from localcloud.ram.models import RamBackend
+from localcloud.ram.responses import RamService
 from localcloud.seed import apply_seed, seed_sections
 from localcloud.tablestore.control import TablestoreControl
 from localcloud.tablestore.models import TablestoreBackend
@@ -59,12 +71,23 @@ class LocalCloud:
         self.dms = DmsBackend(self.clock, default_tid=cfg.dms_tid, region=cfg.region, account_id=cfg.account_id)
         self.tablestore = TablestoreBackend(self.clock, instance=cfg.tablestore_instance)
         self.dms_quota = ApiQuota(cfg.dms_quota)
+        self.dingtalk = DingTalkBackend(self.clock, cfg.dingtalk_app_key, cfg.dingtalk_app_secret, cfg.dingtalk_corp_id)
+        self.feishu = FeishuBackend()
+        self.ram = RamBackend(self.clock, cfg.account_id)
+        self.pushes = Deliverer(self.clock)
+        """DingTalk's and Feishu's pushes to the product's webhook, and their retries."""
         self.functions: FunctionRuntime | None = None
         """The local FC runtime, when one runs on this cloud (set by `localcloud dev`)."""
+        dingtalk_app = DingTalkApp(cfg.dingtalk_token, cfg.dingtalk_aes_key, cfg.dingtalk_app_key, cfg.dingtalk_corp_id)
+        feishu_app = FeishuApp(cfg.feishu_encrypt_key, cfg.feishu_verification_token, cfg.feishu_app_id)
         apis = [
             MnsControl(self.mns).api(),
             DmsControl(self.dms, self.dms_quota).api(),
             TablestoreControl(self.tablestore).api(),
+            DingTalkControl(self.dingtalk, dingtalk_app, self.pushes, self.clock, self._webhook_url).api(),
+            FeishuControl(self.feishu, feishu_app, self.pushes, self.clock, self._webhook_url).api(),
+            DeliveriesControl(self.pushes).api(),
+            RamControl(self.ram).api(),
             CredentialsControl(self.credentials, cfg.account_id).api(),
             FaultsControl(self.faults).api(),
             CallsControl(self.calls).api(),
@@ -81,6 +104,8 @@ class LocalCloud:
                 cfg.dms_enterprise_port,
             ),
             (TablestoreService(self.tablestore, self.credentials), cfg.tablestore_port),
+            (DingTalkService(self.dingtalk), cfg.dingtalk_port),
+            (RamService(self.ram, self.credentials), cfg.ram_port),
         ]
         self._endpoints: dict[str, HttpEndpoint] = {}
         if cfg.seed_file:
@@ -89,6 +114,7 @@ class LocalCloud:
     def start(self) -> LocalCloud:
         self.stopping.clear()
         self.mns.open()
+        self.pushes.open()
         try:
             for service, port in self._services:
                 gateway = Gateway(
@@ -102,6 +128,10 @@ class LocalCloud:
             raise
         return self
 
+    def _webhook_url(self) -> str | None:
+        runtime = self.functions
+        return None if runtime is None else runtime.http_urls.get(WEBHOOK_RESOURCE)
+
     def _crash(self, function: str) -> bool:
         runtime = self.functions
         return bool(runtime is not None and runtime.kill_instance(function))
@@ -109,6 +139,7 @@ class LocalCloud:
     def stop(self) -> None:
         self.stopping.set()
         self.mns.close()
+        self.pushes.close()
         for endpoint in self._endpoints.values():
             endpoint.stop()
         self._endpoints.clear()
@@ -131,11 +162,16 @@ class LocalCloud:
         self.dms.reset()
         self.dms_quota.reset()
         self.tablestore.reset()
+        self.pushes.reset()
+        self.dingtalk.reset()
+        self.feishu.reset()
+        self.ram.reset()
         if self.config.seed_file:
             self.apply_seed(json.loads(Path(self.config.seed_file).read_text(encoding="utf-8")))
 
     def apply_seed(self, seed: dict[str, object]) -> dict[str, object]:
-        """Tenants, workspaces, credentials, queues and topics in one document (see `localcloud/seed.py`)."""
+        """Tenants, workspaces, credentials, queues, topics, DingTalk and RAM users in one document (see
+        `localcloud/seed.py`)."""
         return apply_seed(seed, self._seed_sections)
 
     def _url(self, service: str) -> str:
@@ -161,6 +197,14 @@ class LocalCloud:
         return self._url("tablestore")
 
     @property
+    def dingtalk_endpoint(self) -> str:
+        return self._url("dingtalk")
+
+    @property
+    def ram_endpoint(self) -> str:
+        return self._url("ram")
+
+    @property
     def control_url(self) -> str:
         return self.mns_endpoint + "/_localcloud"
 
@@ -173,12 +217,20 @@ class LocalCloud:
             "DMS_ENTERPRISE_ENDPOINT": self.dms_enterprise_endpoint,
             "TABLESTORE_ENDPOINT": self.tablestore_endpoint,
             "TABLESTORE_INSTANCE": cfg.tablestore_instance,
+            "DINGTALK_API_ENDPOINT": self.dingtalk_endpoint,
+            "RAM_ENDPOINT": self.ram_endpoint,
             "ALIBABA_CLOUD_ACCESS_KEY_ID": cfg.access_key_id,
             "ALIBABA_CLOUD_ACCESS_KEY_SECRET": cfg.access_key_secret,
             "ALIBABA_CLOUD_SECURITY_TOKEN": cfg.security_token,
             "ALIBABA_CLOUD_REGION_ID": cfg.region,
             "LOCALCLOUD_ACCOUNT_ID": cfg.account_id,
             "LOCALCLOUD_CONTROL_URL": self.control_url,
+            "DINGTALK_TOKEN": cfg.dingtalk_token,
+            "DINGTALK_AES_KEY": cfg.dingtalk_aes_key,
+            "DINGTALK_APP_KEY": cfg.dingtalk_app_key,
+            "DINGTALK_APP_SECRET": cfg.dingtalk_app_secret,
+            "FEISHU_ENCRYPT_KEY": cfg.feishu_encrypt_key,
+            "FEISHU_VERIFICATION_TOKEN": cfg.feishu_verification_token,
         }
         env.update(cfg.extra_env)
         return env

@@ -17,7 +17,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser(
         "serve",
-        help="run MNS, DMS and Tablestore emulators on loopback",
+        help="run the MNS, DMS, Tablestore, DingTalk and RAM emulators on loopback",
         description="Every flag also reads LOCALCLOUD_<NAME> from the environment (flags win).",
     )
     serve.add_argument("--host", help="loopback address to listen on (default 127.0.0.1)")
@@ -26,6 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--dms-enterprise-port", type=int, help="DMS Enterprise 2018-11-01 port (default 9913)")
     serve.add_argument("--tablestore-port", type=int, help="Tablestore port (default 9914)")
     serve.add_argument("--tablestore-instance", help="the Tablestore instance name served (default localcloud)")
+    serve.add_argument("--dingtalk-port", type=int, help="DingTalk open API port (default 9915)")
+    serve.add_argument("--ram-port", type=int, help="RAM 2015-05-01 port (default 9916)")
     serve.add_argument("--region", help="region the emulators claim to be (default cn-hangzhou)")
     serve.add_argument("--account-id", help="account id in MNS endpoints and notifications")
     serve.add_argument("--access-key-id", help="AccessKey id accepted (default STS.LocalCloudAccessKeyId)")
@@ -34,6 +36,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--dms-tid", type=int, help="default DMS tenant id (default 10001)")
     serve.add_argument("--dms-error-style", choices=DMS_ERROR_STYLES, help="how DMS business errors travel")
     serve.add_argument("--dms-quota", type=float, help="calls per second each DMS API admits, account-wide")
+    serve.add_argument("--dingtalk-app-key", help="the DingTalk app's AppKey (the owner key of its pushes)")
+    serve.add_argument("--dingtalk-app-secret", help="its AppSecret")
+    serve.add_argument("--dingtalk-corp-id", help="the DingTalk organisation's CorpId")
+    serve.add_argument("--dingtalk-token", help="the DingTalk event subscription's Token")
+    serve.add_argument("--dingtalk-aes-key", help="its EncodingAESKey (43 letters and digits)")
+    serve.add_argument("--feishu-encrypt-key", help="the Feishu app's Encrypt Key")
+    serve.add_argument("--feishu-verification-token", help="its Verification Token")
+    serve.add_argument("--feishu-app-id", help="its App ID")
     serve.add_argument("--fault-seed", type=int, help="seed for probabilistic faults, for repeatable runs")
     serve.add_argument("--seed-file", help="JSON seed: tenants, workspaces, credentials, queues, topics")
     serve.add_argument("--verbose", action="store_true", default=None, help="print one line per API call")
@@ -51,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     dev.add_argument("--dms-port", type=int, default=0)
     dev.add_argument("--dms-enterprise-port", type=int, default=0)
     dev.add_argument("--tablestore-port", type=int, default=0)
+    dev.add_argument("--dingtalk-port", type=int, default=0)
+    dev.add_argument("--ram-port", type=int, default=0)
     dev.add_argument("--env-only", action="store_true", help="print only NAME=value lines")
     dev.add_argument(
         "--env",
@@ -74,7 +86,7 @@ def serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     if not args.env_only:
-        print("localcloud: MNS and DMS emulators on loopback. Point a client at them with:", flush=True)
+        print("localcloud: emulators on loopback. Point a client at them with:", flush=True)
     for name, value in cloud.client_env().items():
         print(f"{name}={value}", flush=True)
     if not args.env_only:
@@ -106,6 +118,8 @@ def dev(args: argparse.Namespace) -> int:
         "dms_port": args.dms_port,
         "dms_enterprise_port": args.dms_enterprise_port,
         "tablestore_port": args.tablestore_port,
+        "dingtalk_port": args.dingtalk_port,
+        "ram_port": args.ram_port,
     }
     extra_env: dict[str, str] = {}
     for item in args.env:

@@ -1,19 +1,22 @@
 """Settings of the local cloud: flags win over `LOCALCLOUD_*` environment variables, which win over defaults.
 
-The defaults are fixed ports and a fixed STS credential so that a person can paste the printed variables
-into another shell; tests pass port 0 and get free ports.
+The defaults are fixed ports, a fixed STS credential and fixed DingTalk and Feishu app secrets, so that a person
+can paste the printed variables into another shell; tests pass port 0 and get free ports.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Literal
 
 DmsErrorStyle = Literal["body", "body-status", "gateway"]
 DMS_ERROR_STYLES: tuple[str, ...] = ("body", "body-status", "gateway")
+PORT_FIELDS = ("mns_port", "dms_port", "dms_enterprise_port", "tablestore_port", "dingtalk_port", "ram_port")
+AES_KEY_SHAPE = re.compile(r"[A-Za-z0-9]{43}")
 
 
 @dataclass
@@ -23,6 +26,9 @@ class LocalCloudConfig:
     dms_port: int = 9912
     dms_enterprise_port: int = 9913
     tablestore_port: int = 9914
+    dingtalk_port: int = 9915
+    """DingTalk's open API: oapi.dingtalk.com's and api.dingtalk.com's paths on one port."""
+    ram_port: int = 9916
     tablestore_instance: str = "localcloud"
     """The one Tablestore instance the emulator serves (the `x-ots-instancename` every request must carry)."""
     region: str = "cn-hangzhou"
@@ -37,6 +43,16 @@ class LocalCloudConfig:
     """How DMS business errors travel; the docs show all three (see localcloud/dms/errors.py)."""
     dms_quota: float | None = None
     """Calls per second each DMS API admits account-wide (localcloud/dms/quota.py); None: no quota."""
+    dingtalk_app_key: str = "dinglocalcloudapp001"
+    dingtalk_app_secret: str = "LocalCloudDingTalkAppSecret"  # noqa: S105 - a well-known local test value
+    dingtalk_corp_id: str = "dinglocalcloudcorp01"
+    dingtalk_token: str = "LocalCloudDingTalkToken"  # noqa: S105 - a well-known local test value
+    """The event subscription's Token: what DingTalk's push signatures are keyed on."""
+    dingtalk_aes_key: str = "LocalCloudDingTalkEncodingAESKey0123456789a"
+    """The event subscription's EncodingAESKey: 43 letters and digits, as DingTalk's console makes them."""
+    feishu_encrypt_key: str = "LocalCloudFeishuEncryptKey"
+    feishu_verification_token: str = "LocalCloudFeishuVerificationToken"  # noqa: S105 - a well-known local test value
+    feishu_app_id: str = "cli_localcloud000001"
     fault_seed: int | None = None
     seed_file: str | None = None
     verbose: bool = False
@@ -49,11 +65,13 @@ class LocalCloudConfig:
             raise ValueError(f"dms_error_style: must be one of {', '.join(DMS_ERROR_STYLES)}")
         if self.dms_quota is not None and not self.dms_quota > 0:
             raise ValueError("dms_quota: must be a positive number of calls per second")
+        if not AES_KEY_SHAPE.fullmatch(self.dingtalk_aes_key):
+            raise ValueError("dingtalk_aes_key: must be 43 letters and digits, as DingTalk's EncodingAESKey is")
 
     @classmethod
     def ephemeral(cls, **overrides: object) -> LocalCloudConfig:
         """Free ports for every service: what tests and benchmarks use."""
-        values: dict[str, object] = {"mns_port": 0, "dms_port": 0, "dms_enterprise_port": 0, "tablestore_port": 0}
+        values: dict[str, object] = {name: 0 for name in PORT_FIELDS}
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
 
@@ -72,7 +90,7 @@ class LocalCloudConfig:
         return cls(**values)  # type: ignore[arg-type]
 
 
-_INT_FIELDS = {"mns_port", "dms_port", "dms_enterprise_port", "tablestore_port", "dms_tid", "fault_seed"}
+_INT_FIELDS = {*PORT_FIELDS, "dms_tid", "fault_seed"}
 
 
 def _coerce(name: str, raw: str) -> object:

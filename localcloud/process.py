@@ -36,6 +36,7 @@ class LocalCloudProcess:
         environ: Mapping[str, str] | None = None,
     ) -> None:
         ports = ["--mns-port", "0", "--dms-port", "0", "--dms-enterprise-port", "0", "--tablestore-port", "0"]
+        ports += ["--dingtalk-port", "0", "--ram-port", "0"]
         command_line = [sys.executable, "-m", "localcloud", command, "--env-only", *ports, *extra_args]
         required = REQUIRED + (DEV_REQUIRED if command == "dev" else ())
         self._stderr = stderr.open("w", encoding="utf-8") if stderr is not None else None

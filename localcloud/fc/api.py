@@ -20,6 +20,11 @@ class FunctionRuntime(Protocol):
         """One entry per s.yaml resource (`webhook`, `worker`, ...)."""
         ...
 
+    @property
+    def http_urls(self) -> Mapping[str, str]:
+        """The base URL of each resource's HTTP trigger (`webhook`: where HR platforms push)."""
+        ...
+
     def invoke(self, resource: str, event: bytes) -> object:
         """The handler's return value, synchronously, as `s invoke` gives it; InvocationError on a function error."""
         ...
