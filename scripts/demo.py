@@ -35,10 +35,12 @@ from shared.webhook.auth import sign  # noqa: E402
 
 EVENTS = ROOT / "events" / "hr"
 OUTCOMES_QUEUE = "hr-outcomes"
-LEAVER_LIMIT = 1
-"""The demo's mass-leaver breaker limit (s.yaml says 10), so that a second leaver within the hour is held."""
+LEAVER_LIMIT = 2
+"""The demo's mass-leaver breaker limit (s.yaml says 10): Wang Fang and Han Meimei leave, a third leaver is held."""
 WANG_FANG = "2000000000001"
 LI_LEI = "2000000000002"
+HAN_MEIMEI = "2000000000301"
+PRIYA = "2000000000302"
 ANALYTICS, ENGINEERING = "209230000007291", "209230000007305"
 DMS_SERVICES = ("dms", "dms-enterprise")
 READS = {"get_user", "list_workspace_members"}
@@ -269,6 +271,7 @@ class Demo:
         self.outcomes("provisioned")
 
         self.lifecycle()
+        self.platforms()
         self.breaker()
         self.dead_letter_replay()
         self.summary()
@@ -301,11 +304,73 @@ class Demo:
             else:
                 self.show_person(WANG_FANG, item.dms)
 
+    def platforms(self) -> None:
+        self.step("HR platforms as they push: the local cloud plays DingTalk and Feishu (signed, encrypted, retried)")
+        checked = self.control.dingtalk_check_url()
+        challenged = self.control.feishu_url_verification(encrypt=True)
+        for name, delivery in (("DingTalk check_url", checked), ("Feishu url_verification", challenged)):
+            attempt = delivery["attempts"][0]
+            print(f"   {name}: {attempt['status']} in {attempt['elapsed_ms']} ms, delivered={delivery['delivered']}")
+            self.checks.check(delivery["delivered"], f"{name} answered as the platform expects: {delivery}")
+        print("-- DingTalk: Han Meimei joins (user_add_org names only her user id; the worker fetches her details,")
+        print("   and her UID comes from the custom field aliyun_uid)")
+        self.control.add_dingtalk_user(
+            "dt-demo-01",
+            "韩梅梅",
+            mobile="13800000301",
+            title="Data Engineer",
+            dept_id_list=[42],
+            extension={"aliyun_uid": HAN_MEIMEI},
+        )
+        self.platform_push("dingtalk", "user_add_org", "demo-dt-hire")
+        self.outcome_of("dingtalk:demo-dt-hire:dt-demo-01", "provisioned")
+        self.show_person(HAN_MEIMEI, {"state": "NORMAL", "roles": "USER", "nickname": "韩梅梅"})
+        refused = self.control.dingtalk_push("user_add_org", ["dt-demo-01"], tamper="signature", retry_delays=[])
+        status = refused["attempts"][0]["status"]
+        print(f"   the same push with a forged signature: {status}, delivered={refused['delivered']}, nothing queued")
+        self.checks.check(status == 401, f"a forged DingTalk push is refused with 401, got {status}")
+        print("-- DingTalk: she leaves (user_leave_org; DingTalk no longer knows her, the register recalls her UID)")
+        self.control.remove_dingtalk_user("dt-demo-01")
+        self.platform_push("dingtalk", "user_leave_org", "demo-dt-leave")
+        self.outcome_of("dingtalk:demo-dt-leave:dt-demo-01", "deprovisioned")
+        self.show_person(HAN_MEIMEI, {"state": "DISABLE"})
+        print(
+            "-- Feishu: Priya Raman joins (contact.user.created_v3 carries the whole user, UID in a custom attribute)"
+        )
+        priya = {
+            "open_id": "ou_demo_priya",
+            "name": "Priya Raman",
+            "mobile": "+6591234567",
+            "job_title": "Engineer",
+            "department_ids": ["od-data"],
+            "status": {"is_resigned": False},
+            "custom_attrs": [{"type": "TEXT", "id": "C-7000000000000000001", "value": {"text": PRIYA}}],
+        }
+        self.platform_push("feishu", "contact.user.created_v3", "demo-fs-hire", user=priya)
+        self.outcome_of("feishu:demo-fs-hire:ou_demo_priya", "provisioned")
+        self.show_person(PRIYA, {"state": "NORMAL", "roles": "USER"})
+        print("-- Feishu: she moves to database administration (contact.user.updated_v3)")
+        moved = {**priya, "job_title": "Database Administrator", "department_ids": ["od-dba"]}
+        self.platform_push("feishu", "contact.user.updated_v3", "demo-fs-move", user=moved, old_user=priya)
+        self.outcome_of("feishu:demo-fs-move:ou_demo_priya", "updated")
+        self.show_person(PRIYA, {"state": "NORMAL", "roles": "USER,DBA"})
+
+    def platform_push(
+        self, platform: str, event_type: str, event_id: str, user: dict[str, Any] | None = None, **options: Any
+    ) -> None:
+        if platform == "dingtalk":
+            delivery = self.control.dingtalk_push(event_type, ["dt-demo-01"], event_id=event_id, **options)
+        else:
+            delivery = self.control.feishu_push(event_type, user or {}, event_id=event_id, **options)
+        attempt = delivery["attempts"][0]
+        print(f"   {platform} pushes {event_type}: answered {attempt['status']} in {attempt['elapsed_ms']} ms")
+        self.checks.check(delivery["delivered"], f"the {platform} push of {event_type} was delivered: {delivery}")
+
     def breaker(self) -> None:
-        self.step(f"Mass-leaver breaker (LEAVER_LIMIT={LEAVER_LIMIT} for the demo): a second leaver within the hour")
+        self.step(f"Mass-leaver breaker (LEAVER_LIMIT={LEAVER_LIMIT} for the demo): a third leaver within the hour")
         leave = sample("left.json")
-        leave["event_id"] = "dingtalk:user_leave_org:demo-second-leaver"
-        leave["correlation_id"] = "onb-demo-second-leaver"
+        leave["event_id"] = "dingtalk:user_leave_org:demo-third-leaver"
+        leave["correlation_id"] = "onb-demo-third-leaver"
         leave["employee"] = {"uid": LI_LEI}
         self.webhook("left.json (Li Lei's)", body=json.dumps(leave).encode())
         self.outcome_of(leave["event_id"], "held")

@@ -11,6 +11,7 @@ The names are the same in s.yaml, the local runtime and the README; the defaults
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -186,6 +187,126 @@ class LeaverPolicy:
         )
 
 
+DEFAULT_DINGTALK_API = "https://oapi.dingtalk.com"
+DEFAULT_RAM_ENDPOINT = "ram.aliyuncs.com"
+DEFAULT_HR_WINDOW_SECONDS = 8 * 3600
+"""Feishu retries a push for about 7.1 hours; whether a retry carries a new timestamp is not confirmed, so the
+window is wider than that: a retried push must not be refused as stale and lost."""
+TEMPLATE_FIELDS = ("userid", "email", "email_local", "job_number", "mobile_local", "name")
+"""What RAM_USER_TEMPLATE may use: the HR person's fields (shared.hr.person.HrPerson.template_values)."""
+_TEMPLATE_FIELD = re.compile(r"{([^{}]*)}")
+
+
+@dataclass(frozen=True)
+class DingTalkConfig:
+    """An internal app's HTTP event subscription (the console's Token, aes_key, AppKey and AppSecret)."""
+
+    token: str = ""
+    aes_key: str = ""
+    app_key: str = ""
+    app_secret: str = ""
+    api_endpoint: str = DEFAULT_DINGTALK_API
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.token and self.aes_key and self.app_key)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> DingTalkConfig:
+        aes_key = env.get("DINGTALK_AES_KEY", "").strip()
+        if aes_key and not re.fullmatch(r"[A-Za-z0-9]{43}", aes_key):
+            raise ConfigError("DINGTALK_AES_KEY", "must be the 43 letters and digits of the EncodingAESKey")
+        config = cls(
+            token=env.get("DINGTALK_TOKEN", "").strip(),
+            aes_key=aes_key,
+            app_key=env.get("DINGTALK_APP_KEY", "").strip(),
+            app_secret=env.get("DINGTALK_APP_SECRET", "").strip(),
+            api_endpoint=(env.get("DINGTALK_API_ENDPOINT") or "").strip().rstrip("/") or DEFAULT_DINGTALK_API,
+        )
+        values = {"DINGTALK_TOKEN": config.token, "DINGTALK_AES_KEY": aes_key, "DINGTALK_APP_KEY": config.app_key}
+        named = [name for name, value in values.items() if value]
+        if named and len(named) < len(values):
+            missing = next(name for name, value in values.items() if not value)
+            raise ConfigError(missing, f"needed with {', '.join(named)}: DingTalk pushes cannot be checked without it")
+        return config
+
+
+@dataclass(frozen=True)
+class FeishuConfig:
+    """A Feishu/Lark app's event subscription: the Encrypt Key (optional in Feishu, recommended) and the
+    Verification Token (required here: without an Encrypt Key it is all that authenticates a push)."""
+
+    encrypt_key: str = ""
+    verification_token: str = ""
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.verification_token)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> FeishuConfig:
+        config = cls(
+            encrypt_key=env.get("FEISHU_ENCRYPT_KEY", "").strip(),
+            verification_token=env.get("FEISHU_VERIFICATION_TOKEN", "").strip(),
+        )
+        if config.encrypt_key and not config.verification_token:
+            raise ConfigError("FEISHU_VERIFICATION_TOKEN", "needed with FEISHU_ENCRYPT_KEY: Feishu sends both")
+        return config
+
+
+@dataclass(frozen=True)
+class UidConfig:
+    """How an HR person becomes an Alibaba Cloud UID (shared.hr.uid): a custom field, a RAM user name template."""
+
+    fields: tuple[str, ...] = ()
+    """UID_FIELD, comma-separated: DingTalk `extension` keys and Feishu `custom_attrs` ids holding the UID."""
+    ram_user_template: str = ""
+    """RAM_USER_TEMPLATE, e.g. `{email_local}`: the RAM user name GetUser is asked for."""
+    ram_endpoint: str = DEFAULT_RAM_ENDPOINT
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> UidConfig:
+        template = env.get("RAM_USER_TEMPLATE", "").strip()
+        names = _TEMPLATE_FIELD.findall(template)
+        if template and not names:
+            raise ConfigError("RAM_USER_TEMPLATE", "names no field: use {" + "}, {".join(TEMPLATE_FIELDS) + "}")
+        unknown = [name for name in names if name not in TEMPLATE_FIELDS]
+        if unknown:
+            raise ConfigError("RAM_USER_TEMPLATE", f"{{{unknown[0]}}} is not one of {{{'}, {'.join(TEMPLATE_FIELDS)}}}")
+        return cls(
+            fields=tuple(name.strip() for name in env.get("UID_FIELD", "").split(",") if name.strip()),
+            ram_user_template=template,
+            ram_endpoint=(env.get("RAM_ENDPOINT") or "").strip() or DEFAULT_RAM_ENDPOINT,
+        )
+
+
+@dataclass(frozen=True)
+class HrSettings:
+    """The HR platforms' event subscriptions and how their people are matched to UIDs (issue 14)."""
+
+    dingtalk: DingTalkConfig = field(default_factory=DingTalkConfig)
+    feishu: FeishuConfig = field(default_factory=FeishuConfig)
+    uid: UidConfig = field(default_factory=UidConfig)
+    window_seconds: int = DEFAULT_HR_WINDOW_SECONDS
+    """HR_TIMESTAMP_WINDOW_SECONDS: how far a platform push's timestamp may be from now."""
+    mobile_region: str = "CN"
+    """MOBILE_DEFAULT_REGION: the region of a mobile written without a country code."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> HrSettings:
+        env = os.environ if environ is None else environ
+        region_code = (env.get("MOBILE_DEFAULT_REGION") or "CN").strip().upper()
+        if not re.fullmatch(r"[A-Z]{2}", region_code):
+            raise ConfigError("MOBILE_DEFAULT_REGION", f"{region_code!r} is not a two-letter region code (CN, US, SG)")
+        return cls(
+            dingtalk=DingTalkConfig.from_env(env),
+            feishu=FeishuConfig.from_env(env),
+            uid=UidConfig.from_env(env),
+            window_seconds=_int(env, "HR_TIMESTAMP_WINDOW_SECONDS", DEFAULT_HR_WINDOW_SECONDS),
+            mobile_region=region_code,
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     """One function instance's configuration; each field is the environment variable of its name, upper-cased."""
@@ -211,6 +332,7 @@ class Settings:
     dms: DmsClientConfig = field(default_factory=DmsClientConfig)
     register: RegisterConfig = field(default_factory=RegisterConfig)
     leavers: LeaverPolicy = field(default_factory=LeaverPolicy)
+    hr: HrSettings = field(default_factory=HrSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -235,4 +357,5 @@ class Settings:
             dms=DmsClientConfig.from_env(env),
             register=RegisterConfig.from_env(env),
             leavers=LeaverPolicy.from_env(env),
+            hr=HrSettings.from_env(env),
         )

@@ -15,10 +15,11 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from shared.hr.notice import identity_fields as notice_identity
 from shared.infra.retry import Deadline
 from shared.lifecycle.outcome import Outcome, identify
 from shared.messaging.client import MnsUnavailableError
-from shared.messaging.formats import DeadLetter, fits, parked, read_own_dead_letter, unwrap, wrap
+from shared.messaging.formats import DeadLetter, fits, parked, read_own_dead_letter, rewrap, unwrap
 from shared.triggers.eventbridge_mns import decode_body, json_or_none
 from shared.triggers.fc_records import from_eventbridge_dead_letter, from_fc_async_failure
 from shared.wiring import Wiring
@@ -40,7 +41,10 @@ def read_dead_letter(body: str) -> DeadLetter:
 
 def _quarantined(message: str, replays: int, reason: Mapping[str, Any]) -> Outcome:
     unwrapped = unwrap(message)
-    raw = unwrapped.event if isinstance(unwrapped.event, (dict, str)) else json.dumps(unwrapped.event)
+    if unwrapped.notice is not None:
+        raw: dict[str, Any] | str = notice_identity(unwrapped.notice)
+    else:
+        raw = unwrapped.event if isinstance(unwrapped.event, (dict, str)) else json.dumps(unwrapped.event)
     return identify(raw, unwrapped.correlation_id).outcome(
         "quarantined", detail=f"parked after {replays} replays", extra={"last_reason": dict(reason)}
     )
@@ -79,7 +83,7 @@ def replay(wiring: Wiring, deadline: Deadline, dry_run: bool = False, limit: int
         for item in batch:
             record = read_dead_letter(item.body)
             unwrapped = unwrap(record.message)
-            requeued = wrap(unwrapped.event, unwrapped.correlation_id, record.replays + 1, released=unwrapped.released)
+            requeued = rewrap(unwrapped, record.replays + 1)
             # An event whose envelope no longer fits an MNS message can never be replayed: it is parked at once.
             if record.replays >= cap or not fits(requeued):
                 text = parked(record)

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from shared.config import Settings
+from shared.contract.mobile import set_default_region
 from shared.infra.credentials import RoleCredentials, resolve
 from shared.infra.jsonlog import JsonLogger, get_logger
 from shared.infra.retry import Deadline
@@ -24,6 +25,10 @@ from shared.messaging.formats import held, wrap
 
 if TYPE_CHECKING:
     from shared.dms.client import DmsClient
+    from shared.hr.dingtalk_api import DingTalkApi
+    from shared.hr.source import HrSource
+    from shared.identity.expansion import NoticeExpander
+    from shared.identity.ram import RamDirectory
     from shared.lifecycle.breaker import LeaverBreaker
     from shared.lifecycle.convergence import Convergence
     from shared.lifecycle.outcome import RawEvent
@@ -46,6 +51,7 @@ class HoldQueue:
 class Wiring:
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self.settings = Settings.from_env(environ)
+        set_default_region(self.settings.hr.mobile_region)
         self._context: object | None = None
         self.function_name = self.settings.function_name
         self.log: JsonLogger = get_logger("dms-onboarding", function=self.function_name)
@@ -54,6 +60,10 @@ class Wiring:
         self._register: PersonRegister | None = None
         self._convergence: Convergence | None = None
         self._provisioner: Provisioner | None = None
+        self._sources: dict[str, HrSource | None] = {}
+        self._expander: NoticeExpander | None = None
+        self._dingtalk: DingTalkApi | None = None
+        self._ram: RamDirectory | None = None
         self._build_lock = threading.RLock()
 
     @property
@@ -115,12 +125,73 @@ class Wiring:
                 )
             return self._provisioner
 
+    @property
+    def expander(self) -> NoticeExpander:
+        """What turns HR platforms' notices into canonical events in the worker (shared.identity)."""
+        with self._build_lock:
+            if self._expander is None:
+                from shared.identity.aliases import HrAliases
+                from shared.identity.expansion import NoticeExpander
+                from shared.identity.uid import UidResolver
+
+                hr = self.settings.hr
+                aliases = HrAliases(self.register)
+                ram = self._ram_directory if hr.uid.ram_user_template else None
+                resolver = UidResolver(hr.uid, ram, aliases)
+                dingtalk = self._dingtalk_api if hr.dingtalk.app_key and hr.dingtalk.app_secret else None
+                self._expander = NoticeExpander(resolver, aliases, dingtalk, hr.mobile_region)
+            return self._expander
+
+    def _dingtalk_api(self) -> DingTalkApi:
+        with self._build_lock:
+            if self._dingtalk is None:
+                from shared.hr.dingtalk_api import DingTalkApi
+
+                config = self.settings.hr.dingtalk
+                self._dingtalk = DingTalkApi(config.api_endpoint, config.app_key, config.app_secret)
+            return self._dingtalk
+
+    def _ram_directory(self) -> RamDirectory:
+        with self._build_lock:
+            if self._ram is None:
+                from shared.identity.ram import RamDirectory
+
+                dms = self.settings.dms
+                self._ram = RamDirectory(
+                    self.settings.hr.uid.ram_endpoint,
+                    dms.region,
+                    self.credentials,
+                    connect_ms=dms.connect_timeout_ms,
+                    read_ms=dms.read_timeout_ms,
+                )
+            return self._ram
+
+    def hr_source(self, name: str) -> HrSource | None:
+        """The adapter of an HR platform the deployment configures (shared.hr), built on its first push."""
+        with self._build_lock:
+            if name not in self._sources:
+                self._sources[name] = _build_source(name, self.settings)
+            return self._sources[name]
+
     def bind(self, context: object | None) -> Wiring:
         self._context = context
         return self
 
     def credentials(self) -> RoleCredentials:
         return resolve(self._context)
+
+
+def _build_source(name: str, settings: Settings) -> HrSource | None:
+    hr = settings.hr
+    if name == "dingtalk" and hr.dingtalk.configured:
+        from shared.hr.dingtalk import DingTalkSource
+
+        return DingTalkSource(hr.dingtalk, hr.window_seconds)
+    if name == "feishu" and hr.feishu.configured:
+        from shared.hr.feishu import FeishuSource
+
+        return FeishuSource(hr.feishu, hr.window_seconds)
+    return None
 
 
 def deadline(context: object | None, default_seconds: float = 60.0, margin_seconds: float = 2.0) -> Deadline:

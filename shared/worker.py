@@ -25,7 +25,7 @@ from shared.infra.retry import Deadline
 from shared.lifecycle.convergence import PersonBusyError
 from shared.lifecycle.outcome import Outcome
 from shared.messaging.client import MnsUnavailableError
-from shared.messaging.formats import Unwrapped, dead_letter_that_fits, unwrap, wrap
+from shared.messaging.formats import Unwrapped, dead_letter_that_fits, unwrap, wrap, wrap_notice
 from shared.triggers.eventbridge_mns import QueueMessage
 from shared.wiring import Wiring
 
@@ -106,9 +106,15 @@ def _process_message(item: _Item, wiring: Wiring, deadline: Deadline) -> Message
         )
     if outcome.status not in ("rejected", "failed"):
         return MessageResult(message_id=message.message_id, status=outcome.status, dead_lettered=False, saved=True)
-    reason = _reason(outcome)
+    return _dead_letter(message.message_id, message.body, unwrapped, outcome, _reason(outcome), wiring)
+
+
+def _dead_letter(
+    message_id: str, body: str, unwrapped: Unwrapped, outcome: Outcome, reason: dict[str, Any], wiring: Wiring
+) -> MessageResult:
+    """The message kept on the dead-letter queue with its reason, for replay (or a person) to take up."""
     record, how = dead_letter_that_fits(
-        message.body, unwrapped.event, reason, unwrapped.replays, outcome.correlation_id, wiring.function_name
+        body, unwrapped.event, reason, unwrapped.replays, outcome.correlation_id, wiring.function_name
     )
     if how != "record":
         wiring.log.warning(
@@ -119,12 +125,79 @@ def _process_message(item: _Item, wiring: Wiring, deadline: Deadline) -> Message
             kept=how,
         )
     try:
-        wiring.mns.send(settings.dead_letter_queue, record)
+        wiring.mns.send(wiring.settings.dead_letter_queue, record)
     except MnsUnavailableError as error:
         return MessageResult(
-            message_id=message.message_id, status=outcome.status, dead_lettered=False, saved=False, error=str(error)
+            message_id=message_id, status=outcome.status, dead_lettered=False, saved=False, error=str(error)
         )
-    return MessageResult(message_id=message.message_id, status=outcome.status, dead_lettered=True, saved=True)
+    return MessageResult(message_id=message_id, status=outcome.status, dead_lettered=True, saved=True)
+
+
+def expand_notice(
+    message: QueueMessage, unwrapped: Unwrapped, wiring: Wiring, deadline: Deadline
+) -> tuple[list[_Item], list[MessageResult]]:
+    """An HR platform's notice as one event per person; a person who cannot become one is answered here: their
+    outcome published, and the notice, narrowed to them, dead-lettered with the reason (so replay retries them)."""
+    from shared.contract.problems import Problem
+    from shared.hr.notice import NoticeError, identity_fields, notice_from
+    from shared.lifecycle.outcome import identify
+
+    data = unwrapped.notice or {}
+    correlation = unwrapped.correlation_id or message.message_id or None
+    try:
+        notice = notice_from(data)
+    except NoticeError as error:
+        outcome = identify(identity_fields(data), correlation).outcome(
+            "rejected", problems=[Problem("notice", str(error))]
+        )
+        reason: dict[str, Any] = {"status": "rejected", "problems": [{"field": "notice", "reason": str(error)}]}
+        return [], [_published_and_kept(message.message_id, message.body, unwrapped, outcome, reason, wiring)]
+    items: list[_Item] = []
+    results: list[MessageResult] = []
+    for expanded in wiring.expander.expand(notice, deadline):
+        message_id = f"{message.message_id}/{expanded.hr_id}"
+        fields = {"correlation_id": correlation, "event_id": expanded.event_id, "platform": notice.source}
+        if expanded.event is not None:
+            for note in expanded.notes:
+                wiring.log.warning("hr person fitted", **fields, note=note)
+            body = wrap(expanded.event, correlation, unwrapped.replays)
+            items.append(
+                _Item(QueueMessage(body, message_id), Unwrapped(expanded.event, correlation, unwrapped.replays))
+            )
+            continue
+        refusal = expanded.refusal
+        assert refusal is not None
+        outcome = Outcome(
+            status=refusal.status,
+            event_id=expanded.event_id,
+            event_source=notice.source,
+            correlation_id=correlation or expanded.event_id,
+            event_type=notice.type,
+            problems=[Problem(refusal.field, refusal.reason)] if refusal.status == "rejected" else [],
+            detail=refusal.reason if refusal.status == "failed" else "",
+            extra={"hr_id": expanded.hr_id, "platform_type": notice.platform_type},
+        )
+        reason = {
+            "status": refusal.status,
+            "field": refusal.field,
+            "reason": refusal.reason,
+            "retryable": refusal.retryable,
+        }
+        narrowed = wrap_notice(notice.only(expanded.hr_id).to_json_data(), correlation, unwrapped.replays)
+        results.append(_published_and_kept(message_id, narrowed, unwrapped, outcome, reason, wiring))
+    return items, results
+
+
+def _published_and_kept(
+    message_id: str, body: str, unwrapped: Unwrapped, outcome: Outcome, reason: dict[str, Any], wiring: Wiring
+) -> MessageResult:
+    try:
+        wiring.provisioner.publish(outcome)
+    except MnsUnavailableError as error:
+        return MessageResult(
+            message_id=message_id, status="unpublished", dead_lettered=False, saved=False, error=str(error)
+        )
+    return _dead_letter(message_id, body, unwrapped, outcome, reason, wiring)
 
 
 def _defer(item: _Item, wiring: Wiring, busy: PersonBusyError) -> MessageResult:
@@ -148,12 +221,12 @@ def _process_person(items: Sequence[_Item], wiring: Wiring, deadline: Deadline) 
     return [_process_message(item, wiring, deadline) for item in items]
 
 
-def by_person(messages: Sequence[QueueMessage]) -> list[list[_Item]]:
+def by_person(messages: Sequence[QueueMessage | _Item]) -> list[list[_Item]]:
     """The batch as one list per person, newest event first; messages naming no person stand alone."""
     groups: dict[str, list[_Item]] = defaultdict(list)
     alone: list[list[_Item]] = []
     for message in messages:
-        item = _Item(message, unwrap(message.body))
+        item = message if isinstance(message, _Item) else _Item(message, unwrap(message.body))
         person = item.person
         if person is None:
             alone.append([item])
@@ -176,14 +249,42 @@ def _pool(workers: int) -> ThreadPoolExecutor:
         return pool
 
 
+def _expanded(
+    messages: Sequence[QueueMessage], wiring: Wiring, deadline: Deadline, workers: int
+) -> tuple[list[_Item], list[MessageResult]]:
+    """Every message as the events it holds: itself, or one event per person of an HR platform's notice (whose
+    people it could not make events of are answered here, each with its outcome and dead-letter record)."""
+    items: list[_Item] = []
+    notices: list[tuple[QueueMessage, Unwrapped]] = []
+    for message in messages:
+        unwrapped = unwrap(message.body)
+        if unwrapped.notice is None:
+            items.append(_Item(message, unwrapped))
+        else:
+            notices.append((message, unwrapped))
+    if not notices:
+        return items, []
+
+    def expand(pair: tuple[QueueMessage, Unwrapped]) -> tuple[list[_Item], list[MessageResult]]:
+        return expand_notice(pair[0], pair[1], wiring, deadline)
+
+    answered: list[MessageResult] = []
+    done = map(expand, notices) if workers == 1 or len(notices) == 1 else _pool(workers).map(expand, notices)
+    for events, results in done:
+        items.extend(events)
+        answered.extend(results)
+    return items, answered
+
+
 def process_batch(messages: Sequence[QueueMessage], wiring: Wiring, deadline: Deadline) -> dict[str, Any]:
     workers = wiring.settings.worker_concurrency
-    people = by_person(messages)
-    if workers == 1 or len(people) == 1:
-        results = [result for items in people for result in _process_person(items, wiring, deadline)]
+    items, results = _expanded(messages, wiring, deadline, workers)
+    people = by_person(items)
+    if workers == 1 or len(people) <= 1:
+        results += [result for group in people for result in _process_person(group, wiring, deadline)]
     else:
-        grouped = _pool(workers).map(lambda items: _process_person(items, wiring, deadline), people)
-        results = [result for group in grouped for result in group]
+        grouped = _pool(workers).map(lambda group: _process_person(group, wiring, deadline), people)
+        results += [result for group in grouped for result in group]
     report = {
         "messages": len(results),
         "statuses": dict(Counter(r.status for r in results)),

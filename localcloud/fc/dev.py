@@ -26,6 +26,10 @@ PRODUCT_VARIABLES = (
     "PARKING_QUEUE",
     "HOLD_QUEUE",
     "REGISTER_TABLE",
+    "UID_FIELD",
+    "RAM_USER_TEMPLATE",
+    "MOBILE_DEFAULT_REGION",
+    "HR_TIMESTAMP_WINDOW_SECONDS",
 )
 """Printed as s.yaml sets them for the function the input queue triggers (the worker)."""
 CLIENT_VARIABLES = (
@@ -38,7 +42,19 @@ CLIENT_VARIABLES = (
     "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
     "ALIBABA_CLOUD_SECURITY_TOKEN",
     "ALIBABA_CLOUD_REGION_ID",
+    "DINGTALK_API_ENDPOINT",
+    "RAM_ENDPOINT",
+    "DINGTALK_TOKEN",
+    "DINGTALK_AES_KEY",
+    "DINGTALK_APP_KEY",
+    "DINGTALK_APP_SECRET",
+    "FEISHU_ENCRYPT_KEY",
+    "FEISHU_VERIFICATION_TOKEN",
 )
+LOCAL_DEFAULTS = {"UID_FIELD": "aliyun_uid,C-7000000000000000001", "RAM_USER_TEMPLATE": "{email_local}"}
+"""How the local organisations (deploy/local-seed.json) hold UIDs: DingTalk's `aliyun_uid` extension field,
+Feishu's custom attribute C-7000000000000000001, and RAM users named after the email's local part. A variable
+set in the shell wins."""
 
 
 class DevEnvironment:
@@ -58,7 +74,12 @@ class DevEnvironment:
         self.root = root
         self.cloud = LocalCloud(config or LocalCloudConfig.ephemeral())
         self.webhook_secret = webhook_secret or os.environ.get("WEBHOOK_SECRET") or secrets.token_hex(16)
-        environ = {**os.environ, "WEBHOOK_SECRET": self.webhook_secret, "REGION": self.cloud.config.region}
+        environ = {
+            **LOCAL_DEFAULTS,
+            **os.environ,
+            "WEBHOOK_SECRET": self.webhook_secret,
+            "REGION": self.cloud.config.region,
+        }
         config_values = {"AccountID": self.cloud.config.account_id}
         self.functions = load(root / s_yaml, environ=environ, config=config_values)
         self.seed_file = root / seed_file if seed_file else None

@@ -16,7 +16,6 @@ Endpoints default to the real services and are overridden from the environment (
 
 from __future__ import annotations
 
-import functools
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -24,24 +23,14 @@ from typing import Any
 from shared.config import DmsClientConfig
 from shared.dms.operations import ENDPOINT_RULES, Operation, Product
 from shared.infra.credentials import RoleCredentials
-
-
-def split_endpoint(value: str) -> tuple[str, str]:
-    """(protocol, host[:port]) from `https://host`, `http://127.0.0.1:9912` or a bare host."""
-    for scheme in ("https", "http"):
-        prefix = scheme + "://"
-        if value.startswith(prefix):
-            return scheme, value[len(prefix) :].rstrip("/")
-    return "https", value.rstrip("/")
+from shared.infra.openapi import call_rpc, core_client, split_endpoint
 
 
 class _Cores:
     """One OpenAPI core client per product, for one issue of credentials."""
 
     def __init__(self, config: DmsClientConfig, credentials: RoleCredentials) -> None:
-        from alibabacloud_tea_openapi.client import Client
         from alibabacloud_tea_openapi.utils import Utils
-        from alibabacloud_tea_openapi.utils_models import Config
 
         configured: dict[Product, str] = {"dms-enterprise": config.enterprise_endpoint, "dms": config.dms_endpoint}
         self.fingerprint = credentials.fingerprint
@@ -51,37 +40,9 @@ class _Cores:
                 protocol, host = split_endpoint(configured[product])
             else:  # what the generated client's get_endpoint computes when no endpoint is given
                 protocol, host = "https", Utils.get_endpoint_rules(product, config.region, rule, "", "")
-            self.clients[product] = Client(
-                Config(
-                    access_key_id=credentials.access_key_id,
-                    access_key_secret=credentials.access_key_secret,
-                    security_token=credentials.security_token or None,
-                    region_id=config.region,
-                    endpoint=host,
-                    protocol=protocol,
-                    connect_timeout=config.connect_timeout_ms,
-                    read_timeout=config.read_timeout_ms,
-                )
+            self.clients[product] = core_client(
+                host, protocol, config.region, credentials, config.connect_timeout_ms, config.read_timeout_ms
             )
-
-
-@functools.cache
-def _params(operation: Operation) -> Any:
-    """The core's `Params` for an operation, as every generated method of these two products spells it: RPC style,
-    POST to `/`, parameters in the query, JSON back."""
-    from alibabacloud_tea_openapi.utils_models import Params
-
-    return Params(
-        action=operation.action,
-        version=operation.version,
-        protocol="HTTPS",
-        pathname="/",
-        method="POST",
-        auth_type="AK",
-        style="RPC",
-        req_body_type="formData",
-        body_type="json",
-    )
 
 
 class OpenApiTransport:
@@ -108,13 +69,5 @@ class OpenApiTransport:
         self, operation: Operation, parameters: Mapping[str, Any], read_timeout_ms: int, connect_timeout_ms: int
     ) -> Mapping[str, Any]:
         """The answer's body as a map; raises what the core raises (classified by shared.dms.verdicts)."""
-        from alibabacloud_tea_openapi.utils import Utils
-        from alibabacloud_tea_openapi.utils_models import OpenApiRequest
-        from darabonba.runtime import RuntimeOptions
-
         client = self.cores().clients[operation.product]
-        request = OpenApiRequest(query=Utils.query(dict(parameters)))
-        runtime = RuntimeOptions(read_timeout=read_timeout_ms, connect_timeout=connect_timeout_ms)
-        answer = client.call_api(_params(operation), request, runtime)
-        body = answer.get("body") if isinstance(answer, Mapping) else None
-        return body if isinstance(body, Mapping) else {}
+        return call_rpc(client, operation.action, operation.version, parameters, read_timeout_ms, connect_timeout_ms)

@@ -36,7 +36,8 @@ class DingTalkCryptoError(ValueError):
 
 
 def signature(token: str, timestamp: str, nonce: str, encrypt: str) -> str:
-    return hashlib.sha1("".join(sorted((token, timestamp, nonce, encrypt))).encode("utf-8")).hexdigest()  # noqa: S324
+    text = "".join(sorted((token, timestamp, nonce, encrypt))).encode("utf-8", "surrogatepass")
+    return hashlib.sha1(text).hexdigest()  # noqa: S324
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class DingTalkCrypto:
     def verify(self, timestamp: str, nonce: str, encrypt: str, received: str) -> None:
         """Raises DingTalkCryptoError unless `received` is the signature of this push (compared in constant time)."""
         expected = signature(self.token, timestamp, nonce, encrypt)
-        if not hmac.compare_digest(expected, received.strip().lower()):
+        if not hmac.compare_digest(expected.encode(), received.strip().lower().encode("utf-8", "replace")):
             raise DingTalkCryptoError("signature: does not match the token and the message")
 
     def decrypt(self, encrypt: str) -> str:
@@ -124,7 +125,7 @@ class DingTalkCrypto:
 
 def fresh(timestamp: str, now_ms: int, window_seconds: int) -> bool:
     """DingTalk's timestamps are milliseconds (13 digits); a 10-digit one is read as seconds."""
-    if not timestamp.isdigit():
+    if not (timestamp.isascii() and timestamp.isdigit()):  # str.isdigit() also takes "²"
         return False
     stamp = int(timestamp) * (1000 if len(timestamp) <= 10 else 1)
     return abs(now_ms - stamp) <= window_seconds * 1000

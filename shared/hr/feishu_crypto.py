@@ -38,11 +38,14 @@ class FeishuCrypto:
         return Cipher(algorithms.AES(hashlib.sha256(self.encrypt_key.encode("utf-8")).digest()), modes.CBC(iv))
 
     def signature(self, timestamp: str, nonce: str, body: bytes) -> str:
-        return hashlib.sha256((timestamp + nonce + self.encrypt_key).encode("utf-8") + body).hexdigest()
+        return hashlib.sha256(
+            (timestamp + nonce + self.encrypt_key).encode("utf-8", "surrogatepass") + body
+        ).hexdigest()
 
     def verify(self, timestamp: str, nonce: str, body: bytes, received: str) -> None:
         """Raises FeishuCryptoError unless `received` is the push's X-Lark-Signature (compared in constant time)."""
-        if not hmac.compare_digest(self.signature(timestamp, nonce, body), received.strip().lower()):
+        expected = self.signature(timestamp, nonce, body).encode()
+        if not hmac.compare_digest(expected, received.strip().lower().encode("utf-8", "replace")):
             raise FeishuCryptoError("X-Lark-Signature: does not match the Encrypt Key and the body")
 
     def decrypt(self, encrypt: str) -> str:

@@ -26,6 +26,7 @@ from typing import Any, Final, TypedDict
 from shared.contract.strictjson import load_json
 
 EVENT_KIND: Final = "dms-onboarding.event/v1"
+NOTICE_KIND: Final = "dms-onboarding.hr-notice/v1"
 DEAD_LETTER_KIND: Final = "dms-onboarding.dead-letter/v1"
 PARKED_KIND: Final = "dms-onboarding.parked/v1"
 HELD_KIND: Final = "dms-onboarding.held/v1"
@@ -94,6 +95,8 @@ class Unwrapped:
     replays: int
     released: bool = False
     """An operator released this leave from the hold queue: the breaker lets it through."""
+    notice: Mapping[str, Any] | None = None
+    """An HR platform's notice (NOTICE_KIND) instead of an event; `event` is then None."""
 
 
 def wrap(event: Any, correlation_id: str | None, replays: int = 0, *, released: bool = False) -> str:
@@ -103,6 +106,17 @@ def wrap(event: Any, correlation_id: str | None, replays: int = 0, *, released: 
     return _compact(envelope)
 
 
+def wrap_notice(notice: Mapping[str, Any], correlation_id: str | None, replays: int = 0) -> str:
+    return _compact({"kind": NOTICE_KIND, "notice": dict(notice), "correlation_id": correlation_id, "replays": replays})
+
+
+def rewrap(unwrapped: Unwrapped, replays: int) -> str:
+    """The message again, event or notice, with another replay count (what replay sends back to the input queue)."""
+    if unwrapped.notice is not None:
+        return wrap_notice(unwrapped.notice, unwrapped.correlation_id, replays)
+    return wrap(unwrapped.event, unwrapped.correlation_id, replays, released=unwrapped.released)
+
+
 def unwrap(body: str) -> Unwrapped:
     try:
         data = load_json(body)
@@ -110,8 +124,18 @@ def unwrap(body: str) -> Unwrapped:
         # Bare events are judged as text, so the contract refuses what its JSON reading refuses (a key twice in one
         # object) rather than the last duplicate winning unseen; our own envelopes are read leniently.
         data = _lenient(body)
-        if not (isinstance(data, Mapping) and data.get("kind") == EVENT_KIND):
+        if not (isinstance(data, Mapping) and data.get("kind") in (EVENT_KIND, NOTICE_KIND)):
             return Unwrapped(body, None, 0)
+    if isinstance(data, Mapping) and data.get("kind") == NOTICE_KIND:
+        replays = data.get("replays")
+        correlation = data.get("correlation_id")
+        notice = data.get("notice")
+        return Unwrapped(
+            None,
+            correlation if isinstance(correlation, str) else None,
+            replays if isinstance(replays, int) and replays >= 0 else 0,
+            notice=notice if isinstance(notice, Mapping) else {},
+        )
     if isinstance(data, Mapping) and data.get("kind") == EVENT_KIND:
         replays = data.get("replays")
         correlation = data.get("correlation_id")
@@ -191,7 +215,7 @@ def read_own_dead_letter(data: Any, body: str) -> DeadLetter | None:
             reason if isinstance(reason, Mapping) else {},
             "worker",
         )
-    if data.get("kind") == EVENT_KIND:
+    if data.get("kind") in (EVENT_KIND, NOTICE_KIND):
         return DeadLetter(body, unwrap(body).replays, {"condition": UNREASONED}, "worker")
     return None
 

@@ -22,10 +22,21 @@ from shared.triggers.http import HttpRequest, problem, response
 from shared.webhook.auth import WebhookAuthError, verify
 
 if TYPE_CHECKING:
+    from shared.hr.source import HrSource
     from shared.lifecycle.outcome import Outcome, RawEvent
 
 MAX_BODY_BYTES = 64 * 1024
-ROUTES: dict[str, tuple[str, ...]] = {"/events": ("POST",), "/provision": ("POST",), "/healthz": ("GET", "HEAD")}
+ROUTES: dict[str, tuple[str, ...]] = {
+    "/events": ("POST",),
+    "/provision": ("POST",),
+    "/healthz": ("GET", "HEAD"),
+    "/hr/dingtalk": ("POST",),
+    "/hr/feishu": ("POST",),
+}
+PLATFORM_VARIABLES = {
+    "dingtalk": "DINGTALK_TOKEN, DINGTALK_AES_KEY and DINGTALK_APP_KEY",
+    "feishu": "FEISHU_VERIFICATION_TOKEN (and FEISHU_ENCRYPT_KEY)",
+}
 
 
 class Sender(Protocol):
@@ -53,6 +64,10 @@ class WebhookDeps(Protocol):
     @property
     def provisioner(self) -> Provisions: ...
 
+    def hr_source(self, name: str) -> HrSource | None:
+        """The platform's adapter, or None when the deployment does not configure that platform."""
+        ...
+
 
 class Webhook:
     def __init__(self, wiring: WebhookDeps, secret: str | None = None, clock: Callable[[], float] = time.time) -> None:
@@ -75,6 +90,8 @@ class Webhook:
             )
         if route == "/healthz":
             return response(200, {"status": "ok"})
+        if route.startswith("/hr/"):
+            return self._platform(route.removeprefix("/hr/"), request)
         refused = self._refuse(request)
         if refused is not None:
             return refused
@@ -96,6 +113,18 @@ class Webhook:
         if route == "/provision":
             return self._provision(request, deadline, correlation_id)
         return self._enqueue(document, keys.event_id, correlation_id)
+
+    def _platform(self, name: str, request: HttpRequest) -> dict[str, Any]:
+        """A platform's push, in the platform's scheme: its signature, not WEBHOOK_SECRET's, and its reply."""
+        from shared.webhook.platforms import not_configured, receive_push
+
+        if len(request.body) > MAX_BODY_BYTES:
+            return problem(413, "Payload Too Large", f"the body is over {MAX_BODY_BYTES} bytes", slug="too-large")
+        source = self.wiring.hr_source(name)
+        if source is None:
+            return not_configured(name, PLATFORM_VARIABLES[name])
+        correlation_id = request.request_id or _new_id()
+        return receive_push(source, request, self.wiring, correlation_id, int(self.clock() * 1000))
 
     def _refuse(self, request: HttpRequest) -> dict[str, Any] | None:
         if len(request.body) > MAX_BODY_BYTES:

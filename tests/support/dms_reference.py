@@ -31,8 +31,8 @@ from shared.dms.operations import (
     Operation,
     Product,
 )
-from shared.dms.transport import split_endpoint
 from shared.infra.credentials import RoleCredentials
+from shared.infra.openapi import split_endpoint
 
 PACKAGES: dict[Product, str] = {
     "dms-enterprise": "alibabacloud_dms_enterprise20181101",

@@ -103,6 +103,7 @@ def test_ram_policy_grants_only_what_the_functions_use(functions: list[FunctionS
         "ots:PutRow",
         "ots:UpdateRow",
         "ots:GetRange",
+        "ram:GetUser",
     }
     resources = json.dumps(policy)
     env = functions[0].environment

@@ -200,3 +200,37 @@ def test_a_bad_lifecycle_value_names_its_variable(name: str, value: str) -> None
 def test_the_register_needs_an_instance_and_says_so_by_name() -> None:
     with pytest.raises(ConfigError, match=r"^TABLESTORE_INSTANCE: "):
         Settings.from_env(BASE).register.require()
+
+
+def test_dingtalk_half_configured_names_the_missing_variable() -> None:
+    with pytest.raises(ConfigError, match=r"^DINGTALK_APP_KEY: needed with DINGTALK_TOKEN, DINGTALK_AES_KEY"):
+        Settings.from_env({**BASE, "DINGTALK_TOKEN": "t", "DINGTALK_AES_KEY": "a" * 43})
+
+
+def test_dingtalk_aes_key_must_be_the_43_character_encoding_aes_key() -> None:
+    with pytest.raises(ConfigError, match=r"^DINGTALK_AES_KEY"):
+        Settings.from_env({**BASE, "DINGTALK_AES_KEY": "short"})
+
+
+def test_feishu_encrypt_key_without_verification_token_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"^FEISHU_VERIFICATION_TOKEN"):
+        Settings.from_env({**BASE, "FEISHU_ENCRYPT_KEY": "k"})
+
+
+def test_ram_user_template_naming_an_unknown_field_is_refused_with_the_known_ones() -> None:
+    with pytest.raises(ConfigError, match=r"^RAM_USER_TEMPLATE: \{login\} is not one of \{userid\}"):
+        Settings.from_env({**BASE, "RAM_USER_TEMPLATE": "{login}"})
+
+
+def test_hr_settings_default_to_no_platform_and_a_window_wider_than_feishus_retries() -> None:
+    hr = Settings.from_env(BASE).hr
+    assert not hr.dingtalk.configured
+    assert not hr.feishu.configured
+    assert hr.window_seconds > 7.1 * 3600
+    assert (hr.mobile_region, hr.uid.fields, hr.uid.ram_endpoint) == ("CN", (), "ram.aliyuncs.com")
+
+
+def test_uid_field_lists_several_names_and_the_region_is_upper_cased() -> None:
+    hr = Settings.from_env({**BASE, "UID_FIELD": "aliyun_uid, C-1", "MOBILE_DEFAULT_REGION": "sg"}).hr
+    assert hr.uid.fields == ("aliyun_uid", "C-1")
+    assert hr.mobile_region == "SG"

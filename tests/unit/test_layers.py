@@ -5,9 +5,9 @@
     infra (shared.infra, shared.config), triggers     FC shapes in and out, plumbing
     contract                                          the canonical HR event
     dms, messaging, state, hr                         the clients (state: the person register; hr: HR platforms)
-    lifecycle                                         desired state, observation, difference, convergence, outcome
+    lifecycle, identity                               desired state, convergence, outcome; who an HR person is
     wiring                                            one instance's object graph
-    webhook, worker, replay, reconcile, held          the function cores
+    webhook, worker, replay, reconcile, held, roster  the function cores
 
 Beside it: `functions/` imports only `shared/`; `shared/` never imports `functions/`, the local cloud or the
 tests; `localcloud/` imports nothing of the product. And no import cycle anywhere in any of them.
@@ -32,12 +32,14 @@ LAYERS: Mapping[str, int] = {
     "shared.messaging": 2,
     "shared.state": 2,
     "shared.lifecycle": 3,
+    "shared.identity": 3,
     "shared.wiring": 4,
     "shared.webhook": 5,
     "shared.worker": 5,
     "shared.replay": 5,
     "shared.reconcile": 5,
     "shared.held": 5,
+    "shared.roster": 5,
 }
 GROUPS = {"shared.config": "shared.infra"}
 """Parts that count as one package for the rule: configuration is plumbing, read by every layer."""

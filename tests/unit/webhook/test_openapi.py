@@ -81,7 +81,12 @@ def test_request_body_is_the_hr_event_schema_file_itself(path: str) -> None:
 def test_signed_routes_require_both_signature_headers_and_health_requires_none(path: str) -> None:
     assert SPEC["paths"][path]["post"]["security"] == [{"signature": [], "timestamp": []}]
     schemes = SPEC["components"]["securitySchemes"]
-    assert {(s["in"], s["name"]) for s in schemes.values()} == {("header", "X-Signature"), ("header", "X-Timestamp")}
+    assert {(s["in"], s["name"]) for s in schemes.values()} == {
+        ("header", "X-Signature"),
+        ("header", "X-Timestamp"),
+        ("query", "signature"),
+        ("header", "X-Lark-Signature"),
+    }
     assert all(operation["security"] == [] for operation in SPEC["paths"]["/healthz"].values())
 
 
