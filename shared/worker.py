@@ -159,7 +159,7 @@ def expand_notice(
         fields = {"correlation_id": correlation, "event_id": expanded.event_id, "platform": notice.source}
         if expanded.event is not None:
             for note in expanded.notes:
-                wiring.log.warning("hr person fitted", **fields, note=note)
+                wiring.log.warning("hr person noted", **fields, note=note)
             body = wrap(expanded.event, correlation, unwrapped.replays)
             items.append(
                 _Item(QueueMessage(body, message_id), Unwrapped(expanded.event, correlation, unwrapped.replays))

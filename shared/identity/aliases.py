@@ -36,15 +36,18 @@ class HrAliases:
         found = record.document.get("uid") if record is not None else None
         return found if isinstance(found, str) and found.isdigit() else None
 
-    def remember(self, source: str, hr_id: str, uid: str, deadline: Deadline) -> None:
+    def remember(self, source: str, hr_id: str, uid: str, deadline: Deadline) -> str | None:
+        """Record `uid` for the HR id; the UID recorded before, when it was another (someone corrected the field)."""
         name = _name(source, hr_id)
         for _ in range(3):
             record = self.register.read_control(name, deadline)
-            if record is not None and record.document.get("uid") == uid:
-                return
+            before = record.document.get("uid") if record is not None else None
+            if before == uid:
+                return None
             document = {"uid": uid, "source": source, "hr_id": hr_id, "at_ms": self.register.now_ms()}
             try:
                 self.register.save_control(ControlRecord(name, document, record.revision if record else 0), deadline)
-                return
             except RevisionConflict:
                 continue
+            return before if isinstance(before, str) else None
+        return None

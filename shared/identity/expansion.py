@@ -74,9 +74,15 @@ class NoticeExpander:
                     event_id,
                     refusal=Refusal("rejected", "employee.uid", f"could not be resolved: {resolution.explain()}"),
                 )
+            replaced = None
             if resolution.by != "register":
-                self.aliases.remember(notice.source, hr_id, resolution.uid, deadline)
+                replaced = self.aliases.remember(notice.source, hr_id, resolution.uid, deadline)
             event, notes = canonical_event(notice, hr_id, person.peek(), resolution.uid, self.mobile_region)
+            if replaced:
+                notes.append(
+                    f"UID changed from {replaced} to {resolution.uid} ({resolution.by}); access granted to {replaced} "
+                    "stays until a leave names it"
+                )
             return Expanded(hr_id, event_id, event, notes=tuple(notes), resolved_by=resolution.by)
         except _NoSuchPerson:
             reason = (

@@ -87,3 +87,14 @@ def test_an_unparseable_mobile_is_left_out_with_a_note_that_hides_it() -> None:
     assert "mobile" not in done.event["employee"]
     assert done.notes
     assert "12345" not in done.notes[0]
+
+
+def test_a_corrected_uid_field_is_recorded_and_the_old_uid_named_for_an_operator() -> None:
+    controls, dingtalk = Controls(), DingTalk(ORG)
+    expander(controls, dingtalk).expand(notice("employee.hired", "u1"), Deadline.after(5))
+    dingtalk.users["u1"] = {**ORG["u1"], "extension": '{"aliyun_uid": "2000000000000009"}'}
+    [done] = expander(controls, dingtalk).expand(notice("employee.updated", "u1"), Deadline.after(5))
+    assert done.event is not None
+    assert done.event["employee"]["uid"] == "2000000000000009"
+    assert controls.docs["hr/dingtalk/u1"].document["uid"] == "2000000000000009"
+    assert any("UID changed from 2000000000000001 to 2000000000000009" in note for note in done.notes)
