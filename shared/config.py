@@ -256,7 +256,7 @@ class FeishuConfig:
 
 @dataclass(frozen=True)
 class UidConfig:
-    """How an HR person becomes an Alibaba Cloud UID (shared.hr.uid): a custom field, a RAM user name template."""
+    """How an HR person becomes an Alibaba Cloud UID (shared.identity.uid): a custom field, a RAM user name template."""
 
     fields: tuple[str, ...] = ()
     """UID_FIELD, comma-separated: DingTalk `extension` keys and Feishu `custom_attrs` ids holding the UID."""

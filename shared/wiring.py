@@ -15,7 +15,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from shared.config import Settings
+from shared.config import ConfigError, Settings
 from shared.contract.mobile import set_default_region
 from shared.infra.credentials import RoleCredentials, resolve
 from shared.infra.jsonlog import JsonLogger, get_logger
@@ -51,7 +51,10 @@ class HoldQueue:
 class Wiring:
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self.settings = Settings.from_env(environ)
-        set_default_region(self.settings.hr.mobile_region)
+        try:
+            set_default_region(self.settings.hr.mobile_region)
+        except ValueError as error:
+            raise ConfigError("MOBILE_DEFAULT_REGION", str(error)) from None
         self._context: object | None = None
         self.function_name = self.settings.function_name
         self.log: JsonLogger = get_logger("dms-onboarding", function=self.function_name)
@@ -138,8 +141,7 @@ class Wiring:
                 aliases = HrAliases(self.register)
                 ram = self._ram_directory if hr.uid.ram_user_template else None
                 resolver = UidResolver(hr.uid, ram, aliases)
-                dingtalk = self._dingtalk_api if hr.dingtalk.app_key and hr.dingtalk.app_secret else None
-                self._expander = NoticeExpander(resolver, aliases, dingtalk, hr.mobile_region)
+                self._expander = NoticeExpander(resolver, aliases, self._dingtalk_api, hr.mobile_region)
             return self._expander
 
     def _dingtalk_api(self) -> DingTalkApi:

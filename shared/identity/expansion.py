@@ -101,6 +101,8 @@ class NoticeExpander:
             return Expanded(hr_id, event_id, refusal=refusal)
 
     def _person(self, notice: Notice, index: int, hr_id: str) -> HrPerson | None:
+        """The platform's description: carried by a Feishu notice, fetched for DingTalk's (whose API call raises
+        DingTalkApiError naming DINGTALK_APP_SECRET when it is not set)."""
         if notice.people:
             return from_feishu(notice.people[index])
         if notice.source != "dingtalk" or self._dingtalk is None:

@@ -234,3 +234,8 @@ def test_uid_field_lists_several_names_and_the_region_is_upper_cased() -> None:
     hr = Settings.from_env({**BASE, "UID_FIELD": "aliyun_uid, C-1", "MOBILE_DEFAULT_REGION": "sg"}).hr
     assert hr.uid.fields == ("aliyun_uid", "C-1")
     assert hr.mobile_region == "SG"
+
+
+def test_a_region_libphonenumber_does_not_know_fails_the_instance_naming_the_variable() -> None:
+    with pytest.raises(ConfigError, match=r"^MOBILE_DEFAULT_REGION: unknown phone region 'XX'"):
+        wiring.Wiring({**BASE, "MOBILE_DEFAULT_REGION": "XX"})
