@@ -98,3 +98,15 @@ def test_a_corrected_uid_field_is_recorded_and_the_old_uid_named_for_an_operator
     assert done.event["employee"]["uid"] == "2000000000000009"
     assert controls.docs["hr/dingtalk/u1"].document["uid"] == "2000000000000009"
     assert any("UID changed from 2000000000000001 to 2000000000000009" in note for note in done.notes)
+
+
+def test_a_dingtalk_hire_without_an_app_secret_fails_naming_the_variable_not_as_a_leaver() -> None:
+    aliases = HrAliases(Controls())
+    unconfigured = DingTalkApi("http://127.0.0.1:9", "dingapp", "")
+    expanding = NoticeExpander(
+        UidResolver(UidConfig(("aliyun_uid",)), None, aliases), aliases, lambda: unconfigured, "CN"
+    )
+    [done] = expanding.expand(notice("employee.hired", "u1"), Deadline.after(5))
+    assert done.refusal is not None
+    assert (done.refusal.status, done.refusal.retryable) == ("failed", False)
+    assert "DINGTALK_APP_SECRET" in done.refusal.reason
