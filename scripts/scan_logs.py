@@ -6,8 +6,10 @@ The product promises that its logs hold no AccessKey secret, no STS token and no
 (shared/infra/jsonlog.py redacts secret-named keys, shared/contract/mobile.py masks mobiles). This checks the
 promise from the outside, on the logs a run really wrote, so a new log line or a careless error message cannot
 break it silently. Known secrets come from `--secret` and from ALIBABA_CLOUD_ACCESS_KEY_SECRET,
-ALIBABA_CLOUD_SECURITY_TOKEN and WEBHOOK_SECRET when set. A finding names the file, line and kind, with a hint
-that never contains the secret; the last line is `findings: N`, and the exit status is 1 when N > 0.
+ALIBABA_CLOUD_SECURITY_TOKEN, WEBHOOK_SECRET and the HR platforms' secrets (DINGTALK_TOKEN, DINGTALK_AES_KEY,
+DINGTALK_APP_SECRET, FEISHU_ENCRYPT_KEY, FEISHU_VERIFICATION_TOKEN) when set. A finding names the file, line and
+kind, with a hint that never contains the secret; the last line is `findings: N`, and the exit status is 1 when
+N > 0.
 
 Three kinds of finding:
 
@@ -60,7 +62,16 @@ SECRET = "secret"  # noqa: S105 - the name of a kind of finding
 SECRET_FIELD = "secret-field"  # noqa: S105 - likewise
 MOBILE = "mobile"
 
-SECRET_VARIABLES = ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN", "WEBHOOK_SECRET")
+SECRET_VARIABLES = (
+    "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+    "ALIBABA_CLOUD_SECURITY_TOKEN",
+    "WEBHOOK_SECRET",
+    "DINGTALK_TOKEN",
+    "DINGTALK_AES_KEY",
+    "DINGTALK_APP_SECRET",
+    "FEISHU_ENCRYPT_KEY",
+    "FEISHU_VERIFICATION_TOKEN",
+)
 MIN_SECRET_LENGTH = 4
 """Shorter values would match all over a log; no real secret is that short."""
 

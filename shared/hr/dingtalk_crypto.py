@@ -66,7 +66,7 @@ class DingTalkCrypto:
         """Raises DingTalkCryptoError unless `received` is the signature of this push (compared in constant time)."""
         expected = signature(self.token, timestamp, nonce, encrypt)
         if not hmac.compare_digest(expected.encode(), received.strip().lower().encode("utf-8", "replace")):
-            raise DingTalkCryptoError("signature: does not match the token and the message")
+            raise DingTalkCryptoError("the signature does not match the token and the message")
 
     def decrypt(self, encrypt: str) -> str:
         """The message DingTalk encrypted; DingTalkCryptoError for a bad ciphertext, padding or owner key."""

@@ -104,7 +104,7 @@ class FeishuSource:
 
     def _check_token(self, token: object) -> None:
         if not isinstance(token, str) or not hmac.compare_digest(token.encode("utf-8", "replace"), self.token.encode()):
-            raise Refused(401, "unauthenticated", "token: is not this app's Verification Token")
+            raise Refused(401, "unauthenticated", "the token is not this app's Verification Token")
 
     def _check_signature(self, request: HttpRequest, now_ms: int) -> None:
         assert self.crypto is not None
@@ -113,7 +113,9 @@ class FeishuSource:
         received = request.header("x-lark-signature")
         if not timestamp or nonce is None or not received:
             raise Refused(
-                401, "unauthenticated", "X-Lark-Request-Timestamp, X-Lark-Request-Nonce, X-Lark-Signature: required"
+                401,
+                "unauthenticated",
+                "X-Lark-Request-Timestamp, X-Lark-Request-Nonce and X-Lark-Signature are required",
             )
         try:
             self.crypto.verify(timestamp, nonce, request.body, received)

@@ -46,7 +46,7 @@ class FeishuCrypto:
         """Raises FeishuCryptoError unless `received` is the push's X-Lark-Signature (compared in constant time)."""
         expected = self.signature(timestamp, nonce, body).encode()
         if not hmac.compare_digest(expected, received.strip().lower().encode("utf-8", "replace")):
-            raise FeishuCryptoError("X-Lark-Signature: does not match the Encrypt Key and the body")
+            raise FeishuCryptoError("X-Lark-Signature does not match the Encrypt Key and the body")
 
     def decrypt(self, encrypt: str) -> str:
         try:

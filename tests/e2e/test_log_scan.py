@@ -15,6 +15,7 @@ from typing import Any
 from mns.account import Account
 from mns.queue import Message
 
+from localcloud.control.client import ControlClient
 from localcloud.process import LocalCloudProcess
 from scripts.scan_logs import MOBILE, known_secrets, scan, scan_file
 from shared.webhook.auth import sign
@@ -67,12 +68,29 @@ def traffic(env: dict[str, str]) -> list[dict[str, Any]]:
     for name in INVALID[:2]:  # straight onto the queue, so the worker rejects (and logs) events with mobiles
         queue.send_message(Message((EVENTS / name).read_text()))
 
+    platforms(env)
     outcomes: list[dict[str, Any]] = []
     deadline = time.monotonic() + 60
-    while len(outcomes) < 7 and time.monotonic() < deadline:  # 2 from /provision, 3 accepted, 2 from the queue
+    while len(outcomes) < 9 and time.monotonic() < deadline:  # 2 /provision, 3 accepted, 2 queue, 2 platforms
         outcomes += [json.loads(body) for body in drain(account, "hr-outcomes")]
         time.sleep(0.2)
     return outcomes
+
+
+def platforms(env: dict[str, str]) -> None:
+    """DingTalk and Feishu pushes carrying mobiles (the seeded 张伟, and a Feishu hire), and forged ones refused."""
+    control = ControlClient(env["LOCALCLOUD_CONTROL_URL"])
+    assert control.dingtalk_push("user_add_org", ["dt-zhangwei"], event_id="scan-dt")["delivered"]
+    user = {
+        "open_id": "ou_scan",
+        "name": "Scan Feishu",
+        "mobile": "+6591234567",
+        "custom_attrs": [{"type": "TEXT", "id": "C-7000000000000000001", "value": {"text": "2000000000000943"}}],
+    }
+    assert control.feishu_push("contact.user.created_v3", user, event_id="scan-fs")["delivered"]
+    for tamper in ("signature", "owner_key"):
+        assert not control.dingtalk_push("user_add_org", ["dt-zhangwei"], tamper=tamper, retry_delays=[])["delivered"]
+    assert not control.feishu_push("contact.user.created_v3", user, tamper="token", retry_delays=[])["delivered"]
 
 
 def test_function_logs_after_real_traffic_show_no_secret_no_token_and_no_mobile(tmp_path: Path) -> None:
@@ -80,15 +98,15 @@ def test_function_logs_after_real_traffic_show_no_secret_no_token_and_no_mobile(
     with LocalCloudProcess(command="dev", extra_args=["--no-timers"], stderr=log) as cloud:
         env = cloud.env
         outcomes = traffic(env)
-    assert sorted(o["data"]["status"] for o in outcomes) == ["dry_run"] + ["provisioned"] * 4 + ["rejected"] * 2
+    assert sorted(o["data"]["status"] for o in outcomes) == ["dry_run"] + ["provisioned"] * 6 + ["rejected"] * 2
 
     secrets = known_secrets(env)
-    assert len(secrets) == 3  # the AccessKey secret, the STS token, the webhook secret
+    assert len(secrets) == 8  # the AccessKey secret, the STS token, the webhook secret, five of the HR platforms
     lines = log.read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines if line.startswith("{")]
     assert len(records) >= 8, "the scan would be vacuous: the functions logged almost nothing"
     messages = {r.get("message") for r in records}
-    assert {"accepted", "outcome", "batch done"} <= messages
+    assert {"accepted", "outcome", "batch done", "hr push queued", "hr push refused"} <= messages
     assert {"onb-20250303-0001", "onb-20250303-0002", "onb-20250414-0107"} <= {r.get("correlation_id") for r in records}
 
     assert scan_file(log, secrets) == []
@@ -100,7 +118,10 @@ def test_function_logs_after_real_traffic_show_no_secret_no_token_and_no_mobile(
         [sys.executable, str(ROOT / "scripts" / "scan_logs.py"), str(log)],
         capture_output=True,
         text=True,
-        env={**os.environ, **{k: env[k] for k in ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "WEBHOOK_SECRET")}},
+        env={
+            **os.environ,
+            **{k: env[k] for k in ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "WEBHOOK_SECRET", "DINGTALK_TOKEN")},
+        },
         check=False,
     )
     assert (run.returncode, run.stdout.splitlines()[-1]) == (0, "findings: 0")

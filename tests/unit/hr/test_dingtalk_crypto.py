@@ -81,9 +81,9 @@ def test_the_padding_is_to_32_byte_blocks_as_dingtalk_pads() -> None:
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        ({"msg_signature": "0" * 40}, "signature: does not match"),
-        ({"nonce": "WL4PK6yB"}, "signature: does not match"),
-        ({"timestamp": "1608001896815"}, "signature: does not match"),
+        ({"msg_signature": "0" * 40}, "the signature does not match"),
+        ({"nonce": "WL4PK6yB"}, "the signature does not match"),
+        ({"timestamp": "1608001896815"}, "the signature does not match"),
     ],
     ids=["tampered-signature", "other-nonce", "other-timestamp"],
 )
