@@ -21,9 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from shared.contract.problems import Problem
+from shared.hr.notice import NoticeError, identity_fields, notice_from
 from shared.infra.retry import Deadline
 from shared.lifecycle.convergence import PersonBusyError
-from shared.lifecycle.outcome import Outcome
+from shared.lifecycle.outcome import Outcome, identify
 from shared.messaging.client import MnsUnavailableError
 from shared.messaging.formats import Unwrapped, dead_letter_that_fits, unwrap, wrap, wrap_notice
 from shared.triggers.eventbridge_mns import QueueMessage
@@ -138,10 +140,6 @@ def expand_notice(
 ) -> tuple[list[_Item], list[MessageResult]]:
     """An HR platform's notice as one event per person; a person who cannot become one is answered here: their
     outcome published, and the notice, narrowed to them, dead-lettered with the reason (so replay retries them)."""
-    from shared.contract.problems import Problem
-    from shared.hr.notice import NoticeError, identity_fields, notice_from
-    from shared.lifecycle.outcome import identify
-
     data = unwrapped.notice or {}
     correlation = unwrapped.correlation_id or message.message_id or None
     try:

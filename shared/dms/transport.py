@@ -16,13 +16,13 @@ Endpoints default to the real services and are overridden from the environment (
 
 from __future__ import annotations
 
-import threading
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from shared.config import DmsClientConfig
 from shared.dms.operations import ENDPOINT_RULES, Operation, Product
-from shared.infra.credentials import RoleCredentials
+from shared.infra.credentials import PerCredentials, RoleCredentials
 from shared.infra.openapi import call_rpc, core_client, split_endpoint
 
 
@@ -33,7 +33,6 @@ class _Cores:
         from alibabacloud_tea_openapi.utils import Utils
 
         configured: dict[Product, str] = {"dms-enterprise": config.enterprise_endpoint, "dms": config.dms_endpoint}
-        self.fingerprint = credentials.fingerprint
         self.clients: dict[Product, Any] = {}
         for product, rule in ENDPOINT_RULES.items():
             if configured[product]:
@@ -47,23 +46,15 @@ class _Cores:
 
 class OpenApiTransport:
     def __init__(self, config: DmsClientConfig, credentials: Callable[[], RoleCredentials]) -> None:
-        self._config = config
-        self._credentials = credentials
-        self._lock = threading.Lock()
-        self._cores: _Cores | None = None
+        self._cores = PerCredentials(credentials, functools.partial(_Cores, config))
 
     def cores(self) -> _Cores:
         """The clients for the credentials current now, built again when FC has issued new ones."""
-        current = self._credentials()
-        with self._lock:
-            if self._cores is None or self._cores.fingerprint != current.fingerprint:
-                self._cores = _Cores(self._config, current)
-            return self._cores
+        return self._cores.get()
 
     def forget(self) -> None:
         """Drop the clients, so the next call builds them with whatever credentials are current then."""
-        with self._lock:
-            self._cores = None
+        self._cores.forget()
 
     def invoke(
         self, operation: Operation, parameters: Mapping[str, Any], read_timeout_ms: int, connect_timeout_ms: int

@@ -15,9 +15,10 @@ import secrets
 import string
 
 from shared.config import DingTalkConfig
-from shared.hr.dingtalk_crypto import DingTalkCrypto, DingTalkCryptoError, fresh
+from shared.hr.dingtalk_crypto import DingTalkCrypto, DingTalkCryptoError
 from shared.hr.notice import CanonicalType, Notice, unique
-from shared.hr.source import Received, Refused, first, json_body, milliseconds
+from shared.hr.source import Received, Refused, first, json_body
+from shared.hr.timestamps import fresh, milliseconds
 from shared.triggers.http import HttpRequest
 
 EVENT_TYPES: dict[str, CanonicalType] = {

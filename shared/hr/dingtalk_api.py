@@ -26,6 +26,8 @@ from typing import Any
 
 NO_SUCH_USER = frozenset({60121, 60111})
 TOKEN_CODES = frozenset({40014, 42001, 40001})
+TOKEN_SUB_CODES = frozenset({"40000", "40001", "40014", "42001"})
+"""How topapi says it under errcode 88: 40000 is no token at all."""
 TRANSIENT_CODES = frozenset({-1, 90018, 90002})
 """-1: "system busy"; 90018 and 90002: DingTalk's flow control (not confirmed which it sends to which API)."""
 TOKEN_MARGIN_SECONDS = 300
@@ -62,19 +64,19 @@ class DingTalkApi:
 
     def user(self, userid: str) -> Mapping[str, Any] | None:
         """The user's `result`, or None when DingTalk has no such user in the organisation."""
-        for attempt in (1, 2):
-            token = self.token(renew=attempt == 2)
-            answer = self._call("POST", "/topapi/v2/user/get", {"access_token": token}, {"userid": userid})
-            code = answer.get("errcode")
-            if code == 0:
-                result = answer.get("result")
-                return result if isinstance(result, Mapping) else {}
-            if code in NO_SUCH_USER:
-                return None
-            if _token_refused(answer) and attempt == 1:
-                continue
-            raise _refusal(answer)
-        raise AssertionError("unreachable")  # pragma: no cover
+        answer = self._user_get(userid, self.token())
+        if _token_refused(answer):  # expired before our cache thought it would: once more with a new one
+            answer = self._user_get(userid, self.token(renew=True))
+        code = answer.get("errcode")
+        if code == 0:
+            result = answer.get("result")
+            return result if isinstance(result, Mapping) else {}
+        if code in NO_SUCH_USER:
+            return None
+        raise _refusal(answer)
+
+    def _user_get(self, userid: str, token: str) -> Mapping[str, Any]:
+        return self._call("POST", "/topapi/v2/user/get", {"access_token": token}, {"userid": userid})
 
     def token(self, *, renew: bool = False) -> str:
         with self._lock:
@@ -117,8 +119,7 @@ class DingTalkApi:
 
 
 def _token_refused(answer: Mapping[str, Any]) -> bool:
-    code, sub_code = answer.get("errcode"), str(answer.get("sub_code") or "")
-    return code in TOKEN_CODES or (sub_code.isdigit() and int(sub_code) in TOKEN_CODES | {40000})
+    return answer.get("errcode") in TOKEN_CODES or str(answer.get("sub_code") or "") in TOKEN_SUB_CODES
 
 
 def _refusal(answer: Mapping[str, Any]) -> DingTalkApiError:

@@ -23,6 +23,10 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
+from shared.hr.timestamps import fresh
+
+__all__ = ["BLOCK", "DingTalkCrypto", "DingTalkCryptoError", "fresh", "signature"]
+
 BLOCK = 32
 KEY_SHAPE = re.compile(r"[A-Za-z0-9]{43}")
 
@@ -121,11 +125,3 @@ class DingTalkCrypto:
             "nonce": nonce,
             "encrypt": sealed,
         }
-
-
-def fresh(timestamp: str, now_ms: int, window_seconds: int) -> bool:
-    """DingTalk's timestamps are milliseconds (13 digits); a 10-digit one is read as seconds."""
-    if not (timestamp.isascii() and timestamp.isdigit()):  # str.isdigit() also takes "²"
-        return False
-    stamp = int(timestamp) * (1000 if len(timestamp) <= 10 else 1)
-    return abs(now_ms - stamp) <= window_seconds * 1000

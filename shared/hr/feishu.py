@@ -16,7 +16,8 @@ from typing import Any
 from shared.config import FeishuConfig
 from shared.hr.feishu_crypto import FeishuCrypto, FeishuCryptoError
 from shared.hr.notice import CanonicalType, Notice
-from shared.hr.source import Received, Refused, json_body, milliseconds
+from shared.hr.source import Received, Refused, json_body
+from shared.hr.timestamps import fresh, milliseconds
 from shared.triggers.http import HttpRequest
 
 EVENT_TYPES: dict[str, CanonicalType] = {
@@ -121,8 +122,7 @@ class FeishuSource:
             self.crypto.verify(timestamp, nonce, request.body, received)
         except FeishuCryptoError as error:
             raise Refused(401, "unauthenticated", error.reason) from None
-        stamp = milliseconds(timestamp)
-        if stamp is None or abs(now_ms - stamp) > self.window_seconds * 1000:
+        if not fresh(timestamp, now_ms, self.window_seconds):
             raise Refused(
                 401, "unauthenticated", f"X-Lark-Request-Timestamp: outside the {self.window_seconds}-second window"
             )

@@ -32,7 +32,6 @@ class HrPerson:
     """The first department id the platform lists (ids, not names: the events carry no names)."""
     custom: Mapping[str, str] = field(default_factory=dict)
     """Custom profile fields by name (DingTalk `extension`) or id (Feishu `custom_attrs`)."""
-    resigned: bool = False
 
     def template_values(self) -> dict[str, str]:
         """The fields RAM_USER_TEMPLATE may name (shared.config.TEMPLATE_FIELDS), "" where the platform gave none."""
@@ -91,7 +90,6 @@ def from_feishu(user: Mapping[str, Any]) -> HrPerson:
         text = _text(value.get("text")) if isinstance(value, Mapping) else ""
         if text and _text(attribute.get("id")):
             custom[_text(attribute.get("id"))] = text
-    status = user.get("status")
     departments = user.get("department_ids")
     return HrPerson(
         source="feishu",
@@ -103,5 +101,4 @@ def from_feishu(user: Mapping[str, Any]) -> HrPerson:
         job_number=_text(user.get("employee_no")),
         department=_text(departments[0]) if isinstance(departments, list) and departments else "",
         custom=custom,
-        resigned=isinstance(status, Mapping) and status.get("is_resigned") is True,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from shared.hr.notice import Notice
@@ -27,7 +27,6 @@ class Received:
     notice: Notice | None = None
     platform_type: str = ""
     platform_event_id: str = ""
-    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 class Refused(Exception):  # noqa: N818 - reads as what it is
@@ -67,11 +66,3 @@ def first(data: Mapping[str, Any], *names: str) -> Any:
         if name in data:
             return data[name]
     return None
-
-
-def milliseconds(value: object) -> int | None:
-    """A platform timestamp (13-digit milliseconds, or 10-digit seconds; number or string) as milliseconds."""
-    text = str(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
-    if not (text.isascii() and text.isdigit()) or len(text) > 13:
-        return None
-    return int(text) * (1000 if len(text) <= 10 else 1)

@@ -37,7 +37,6 @@ class Expanded:
     event: dict[str, Any] | None = None
     refusal: Refusal | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
-    resolved_by: str = ""
 
 
 class _NoSuchPerson(Exception):  # noqa: N818 - a signal within this module, not an error
@@ -83,7 +82,7 @@ class NoticeExpander:
                     f"UID changed from {replaced} to {resolution.uid} ({resolution.by}); access granted to {replaced} "
                     "stays until a leave names it"
                 )
-            return Expanded(hr_id, event_id, event, notes=tuple(notes), resolved_by=resolution.by)
+            return Expanded(hr_id, event_id, event, notes=tuple(notes))
         except _NoSuchPerson:
             reason = (
                 f"{notice.source} has no user {hr_id} in the organisation any more; "

@@ -6,11 +6,9 @@ role's credentials; the role needs `ram:GetUser` (deploy/ram-policy.json). RAM i
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from typing import Any
 
-from shared.infra.credentials import RoleCredentials
+from shared.infra.credentials import PerCredentials, RoleCredentials
 from shared.infra.openapi import call_rpc, core_client, split_endpoint
 
 VERSION = "2015-05-01"
@@ -35,26 +33,19 @@ class RamDirectory:
         connect_ms: int = 2000,
         read_ms: int = 5000,
     ) -> None:
-        self.protocol, self.host = split_endpoint(endpoint)
-        self.region = region
-        self._credentials = credentials
+        protocol, host = split_endpoint(endpoint)
+        self._core = PerCredentials(
+            credentials, lambda current: core_client(host, protocol, region, current, connect_ms, read_ms)
+        )
         self.connect_ms = connect_ms
         self.read_ms = read_ms
-        self._client: tuple[object, Any] | None = None
-        self._lock = threading.Lock()
-
-    def _core(self) -> Any:
-        current = self._credentials()
-        with self._lock:
-            if self._client is None or self._client[0] != current.fingerprint:
-                client = core_client(self.host, self.protocol, self.region, current, self.connect_ms, self.read_ms)
-                self._client = (current.fingerprint, client)
-            return self._client[1]
 
     def user_id(self, user_name: str) -> str | None:
         """The RAM user's UserId, or None when RAM has no user of that name."""
         try:
-            body = call_rpc(self._core(), "GetUser", VERSION, {"UserName": user_name}, self.read_ms, self.connect_ms)
+            body = call_rpc(
+                self._core.get(), "GetUser", VERSION, {"UserName": user_name}, self.read_ms, self.connect_ms
+            )
         except Exception as error:  # the core raises TeaException and transport errors alike
             code = str(getattr(error, "code", "") or type(error).__name__)
             if code in NO_SUCH_USER:

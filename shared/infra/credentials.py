@@ -8,8 +8,12 @@ callers compare what they built a client with against what they are given now.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
 
 
 class CredentialsMissingError(Exception):
@@ -63,3 +67,32 @@ def resolve(context: object | None = None, environ: Mapping[str, str] | None = N
             "ALIBABA_CLOUD_ACCESS_KEY_SECRET and ALIBABA_CLOUD_SECURITY_TOKEN"
         )
     return found
+
+
+class PerCredentials(Generic[T]):
+    """Something built from one issue of the role's credentials (an SDK client), built again when FC issues new
+    ones: the DMS, RAM and Tablestore clients all hold theirs this way."""
+
+    def __init__(self, credentials: Callable[[], RoleCredentials], build: Callable[[RoleCredentials], T]) -> None:
+        self._credentials = credentials
+        self._build = build
+        self._lock = threading.Lock()
+        self._built: tuple[tuple[str, str], T] | None = None
+
+    def get(self) -> T:
+        """What was built for the credentials current now, building it if they are new."""
+        current = self._credentials()
+        with self._lock:
+            if self._built is None or self._built[0] != current.fingerprint:
+                self._built = (current.fingerprint, self._build(current))
+            return self._built[1]
+
+    def peek(self) -> T | None:
+        """What was built last, without asking for credentials; None before the first `get`."""
+        with self._lock:
+            return self._built[1] if self._built is not None else None
+
+    def forget(self) -> None:
+        """Drop it, so the next `get` builds anew with whatever credentials are current then."""
+        with self._lock:
+            self._built = None

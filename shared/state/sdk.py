@@ -9,15 +9,15 @@ what reaches the function's log stays ours and JSON.
 
 from __future__ import annotations
 
+import functools
 import http.client
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from shared.config import RegisterConfig
-from shared.infra.credentials import RoleCredentials
+from shared.infra.credentials import PerCredentials, RoleCredentials
 from shared.state.records import Columns
 
 SDK_LOGGER = "dms-onboarding.tablestore-sdk"
@@ -109,7 +109,6 @@ class _Client:
         from tablestore import OTSClient
         from tablestore.retry import NoRetryPolicy
 
-        self.fingerprint = credentials.fingerprint
         self.access_key_id = credentials.access_key_id
         self.sdk = OTSClient(
             config.endpoint,
@@ -130,26 +129,19 @@ class Tablestore:
 
     def __init__(self, config: RegisterConfig, credentials: Callable[[], RoleCredentials]) -> None:
         self.config = config
-        self._credentials = credentials
-        self._lock = threading.Lock()
-        self._client: _Client | None = None
+        self._client = PerCredentials(credentials, functools.partial(_Client, config))
 
     def _sdk(self) -> Any:
         """The client for the credentials current now, built again when FC has issued new ones."""
-        current = self._credentials()
-        with self._lock:
-            if self._client is None or self._client.fingerprint != current.fingerprint:
-                self._client = _Client(self.config, current)
-            return self._client.sdk
+        return self._client.get().sdk
 
     def forget(self) -> None:
         """Drop the client, so the next call builds one with whatever credentials are current then."""
-        with self._lock:
-            self._client = None
+        self._client.forget()
 
     def access_key_id(self) -> str:
-        with self._lock:
-            return self._client.access_key_id if self._client else ""
+        built = self._client.peek()
+        return built.access_key_id if built else ""
 
     def get_row(self, uid: str) -> dict[str, Any] | None:
         _, row, _ = self._sdk().get_row(self.config.table, [("uid", uid)], max_version=1)

@@ -11,33 +11,15 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any, Protocol
+from typing import Any
 
-from shared.config import Settings
 from shared.hr.source import HrSource, Refused
-from shared.infra.jsonlog import JsonLogger
-from shared.messaging.client import MnsUnavailableError, Sent
+from shared.messaging.client import MnsUnavailableError
 from shared.messaging.formats import fits, wrap_notice
 from shared.triggers.http import HttpRequest, problem, response
+from shared.webhook.deps import QueueDeps
 
 RECENT_LIMIT = 4096
-
-
-class _Sender(Protocol):
-    def send(self, queue: str, body: str, delay_seconds: int = 0) -> Sent: ...
-
-
-class PushDeps(Protocol):
-    """What a push needs of the instance's wiring: where to queue, and where to log."""
-
-    @property
-    def settings(self) -> Settings: ...
-
-    @property
-    def mns(self) -> _Sender: ...
-
-    @property
-    def log(self) -> JsonLogger: ...
 
 
 class RecentPushes:
@@ -73,7 +55,7 @@ def not_configured(platform: str, variables: str) -> dict[str, Any]:
 
 
 def receive_push(
-    source: HrSource, request: HttpRequest, wiring: PushDeps, correlation_id: str, now_ms: int
+    source: HrSource, request: HttpRequest, wiring: QueueDeps, correlation_id: str, now_ms: int
 ) -> dict[str, Any]:
     try:
         received = source.receive(request, now_ms)

@@ -11,15 +11,15 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from shared.config import Settings, truthy
+from shared.config import truthy
 from shared.contract.precheck import EventKeys, certainly_valid
 from shared.contract.strictjson import load_json
-from shared.infra.jsonlog import JsonLogger
 from shared.infra.retry import Deadline
-from shared.messaging.client import MnsUnavailableError, Sent
+from shared.messaging.client import MnsUnavailableError
 from shared.messaging.formats import MAX_MESSAGE_BYTES, fits, wrap
 from shared.triggers.http import HttpRequest, problem, response
 from shared.webhook.auth import WebhookAuthError, verify
+from shared.webhook.deps import QueueDeps
 
 if TYPE_CHECKING:
     from shared.hr.source import HrSource
@@ -39,27 +39,14 @@ PLATFORM_VARIABLES = {
 }
 
 
-class Sender(Protocol):
-    def send(self, queue: str, body: str, delay_seconds: int = 0) -> Sent: ...
-
-
 class Provisions(Protocol):
     def provision(
         self, raw: RawEvent, deadline: Deadline, *, dry_run: bool = False, correlation_id: str | None = None
     ) -> Outcome: ...
 
 
-class WebhookDeps(Protocol):
+class WebhookDeps(QueueDeps, Protocol):
     """What the routes use of the instance's wiring (shared.wiring.Wiring is one)."""
-
-    @property
-    def settings(self) -> Settings: ...
-
-    @property
-    def mns(self) -> Sender: ...
-
-    @property
-    def log(self) -> JsonLogger: ...
 
     @property
     def provisioner(self) -> Provisions: ...

@@ -7,7 +7,7 @@ from typing import Any, cast
 
 import pytest
 
-from shared.config import UidConfig
+from shared.config import TEMPLATE_FIELDS, UidConfig
 from shared.hr.person import HrPerson
 from shared.identity.aliases import HrAliases
 from shared.identity.ram import RamDirectory, RamError
@@ -122,3 +122,7 @@ def test_a_mobile_in_the_template_is_never_shown() -> None:
         "dingtalk", "u1", lambda: person, False, deadline()
     )
     assert "13800000000" not in found.explain()
+
+
+def test_the_template_fields_configuration_accepts_are_exactly_those_a_person_offers() -> None:
+    assert tuple(HrPerson("dingtalk", "u1").template_values()) == TEMPLATE_FIELDS
