@@ -75,8 +75,11 @@ class DingTalkSource:
         platform_event_id = (
             str(event_id) if event_id else "sha256-" + hashlib.sha256(plaintext.encode()).hexdigest()[:32]
         )
-        if canonical is None or not hr_ids:
+        if canonical is None:
             return Received("ignored", reply, platform_type=platform_type, platform_event_id=platform_event_id)
+        if not hr_ids:
+            problem = ("userId", "names no user, so the event is about nobody this product can find")
+            return Received("unusable", reply, None, platform_type, platform_event_id, problem, message)
         occurred = milliseconds(first(message, "EventTime", "eventTime", "TimeStamp", "timeStamp"))
         notice = Notice(
             source=self.name,

@@ -66,9 +66,12 @@ class FeishuSource:
         payload = event.get("event")
         user = payload.get("object") if isinstance(payload, Mapping) else None
         open_id = user.get("open_id") if isinstance(user, Mapping) else None
-        if canonical is None or not platform_event_id or not isinstance(open_id, str) or not open_id:
+        if canonical is None:
             return Received("ignored", ACKNOWLEDGED, platform_type=platform_type, platform_event_id=platform_event_id)
-        assert isinstance(user, Mapping)
+        if not platform_event_id or not isinstance(open_id, str) or not open_id or not isinstance(user, Mapping):
+            field = "header.event_id" if not platform_event_id else "event.object.open_id"
+            problem = (field, "required: the event cannot be told apart from others, or names nobody")
+            return Received("unusable", ACKNOWLEDGED, None, platform_type, platform_event_id, problem, event)
         status = user.get("status")
         if canonical == "employee.updated" and isinstance(status, Mapping) and status.get("is_resigned") is True:
             canonical = "employee.left"

@@ -15,7 +15,7 @@ from typing import Any, Literal, Protocol
 from shared.hr.notice import Notice
 from shared.triggers.http import HttpRequest
 
-What = Literal["handshake", "event", "ignored"]
+What = Literal["handshake", "event", "ignored", "unusable"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,10 @@ class Received:
     notice: Notice | None = None
     platform_type: str = ""
     platform_event_id: str = ""
+    problem: tuple[str, str] = ("", "")
+    """(field, reason) of an `unusable` push: an event type we take, without the person it is about."""
+    document: Mapping[str, Any] | None = None
+    """The unusable push's message as it came, to be kept with its reason."""
 
 
 class Refused(Exception):  # noqa: N818 - reads as what it is

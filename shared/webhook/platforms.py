@@ -9,13 +9,14 @@ across instances the repeat becomes the same canonical event, which the register
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from typing import Any
 
-from shared.hr.source import HrSource, Refused
+from shared.hr.source import HrSource, Received, Refused
 from shared.messaging.client import MnsUnavailableError
-from shared.messaging.formats import fits, wrap_notice
+from shared.messaging.formats import dead_letter, fits, wrap_notice
 from shared.triggers.http import HttpRequest, problem, response
 from shared.webhook.deps import QueueDeps
 
@@ -79,6 +80,8 @@ def receive_push(
         "platform_type": received.platform_type,
         "platform_event_id": received.platform_event_id,
     }
+    if received.what == "unusable":
+        return _keep(received, wiring, fields)
     notice = received.notice
     if notice is None:
         wiring.log.info("hr push answered", **fields)
@@ -105,4 +108,32 @@ def receive_push(
         )
     RECENT.remember(key)
     wiring.log.info("hr push queued", **fields, people=len(notice.hr_ids), message_id=sent.message_id)
+    return response(200, received.reply)
+
+
+def _keep(received: Received, wiring: QueueDeps, fields: dict[str, Any]) -> dict[str, Any]:
+    """An authenticated push of an event type we take that names nobody: not dropped, but dead-lettered with its
+    reason (replay then ends it `rejected` and, after MAX_REPLAYS, parked with a `quarantined` outcome), and the
+    platform told it was delivered, since sending it again would not mend it."""
+    field, reason = received.problem
+    record = dead_letter(
+        json.dumps(received.document, ensure_ascii=False),
+        {"status": "rejected", "problems": [{"field": field, "reason": reason}], "platform": fields["platform"]},
+        0,
+        fields["correlation_id"],
+        wiring.settings.function_name,
+    )
+    try:
+        wiring.mns.send(wiring.settings.dead_letter_queue, record)
+    except MnsUnavailableError as error:
+        wiring.log.error("hr push not kept", **fields, error=str(error))
+        return problem(
+            503,
+            "Service Unavailable",
+            "the push could not be kept; the platform will send it again",
+            slug="not-queued",
+            headers={"Retry-After": "5"},
+            correlation_id=fields["correlation_id"],
+        )
+    wiring.log.warning("hr push kept", **fields, field=field, reason=reason)
     return response(200, received.reply)

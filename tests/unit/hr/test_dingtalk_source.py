@@ -154,3 +154,13 @@ def test_a_superscript_digit_timestamp_is_not_fresh() -> None:
     with pytest.raises(Refused) as refused:
         SOURCE.receive(signed(message, timestamp="17²"), now_ms=1700000000000)
     assert "timestamp" in refused.value.detail
+
+
+def test_a_user_event_naming_no_user_is_unusable_naming_the_field_not_ignored() -> None:
+    received = SOURCE.receive(
+        signed({"EventType": "user_leave_org", "eventId": "e-empty", "userId": []}), 1700000000500
+    )
+    assert (received.what, received.notice, received.problem[0]) == ("unusable", None, "userId")
+    assert received.document is not None
+    assert received.document["eventId"] == "e-empty"
+    assert opened_reply(dict(received.reply)) == "success"

@@ -148,3 +148,9 @@ def test_non_ascii_signature_and_lone_surrogates_are_refused_not_crashed_on() ->
     with pytest.raises(Refused) as refused:
         plain.receive(HttpRequest("POST", "/hr/feishu", {}, {}, challenge), NOW_MS)
     assert refused.value.status == 401
+
+
+def test_a_contact_event_without_the_users_open_id_is_unusable_naming_the_field() -> None:
+    user = {k: v for k, v in USER.items() if k != "open_id"}
+    received = SOURCE.receive(post(sealed(envelope("contact.user.created_v3", user))), NOW_MS)
+    assert (received.what, received.notice, received.problem[0]) == ("unusable", None, "event.object.open_id")

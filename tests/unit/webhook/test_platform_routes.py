@@ -156,3 +156,24 @@ def test_a_malformed_dingtalk_body_is_a_documented_400() -> None:
     answer = call(deps, "/hr/dingtalk", b"not json", {"signature": "a", "timestamp": "1", "nonce": "n"})
     assert answer["statusCode"] == 400
     documented(answer, "/hr/dingtalk")
+
+
+def test_a_user_event_naming_nobody_is_kept_on_the_dead_letter_queue_with_its_reason() -> None:
+    deps = Deps({**ENV, "DEAD_LETTER_QUEUE": "hr-dead-letter"})
+    body, query = dingtalk_push({**HIRE, "eventId": "e-nobody", "userId": []})
+    answer = call(deps, "/hr/dingtalk", body, query)
+    assert answer["statusCode"] == 200
+    [kept] = deps.mns.sent
+    record = json.loads(kept)
+    assert record["kind"] == "dms-onboarding.dead-letter/v1"
+    assert record["reason"]["problems"][0]["field"] == "userId"
+    assert json.loads(record["message"])["eventId"] == "e-nobody"
+
+
+def test_a_push_naming_nobody_that_cannot_be_kept_is_a_503_for_the_platform_to_retry() -> None:
+    deps = Deps({**ENV, "DEAD_LETTER_QUEUE": "hr-dead-letter"})
+    deps.mns.down = True
+    body, query = dingtalk_push({**HIRE, "eventId": "e-nobody-2", "userId": []})
+    answer = call(deps, "/hr/dingtalk", body, query)
+    assert answer["statusCode"] == 503
+    documented(answer, "/hr/dingtalk")
