@@ -209,6 +209,34 @@ def test_feishu_hire_move_and_leave(hr: Platforms) -> None:
     assert (left["status"], left["uid"]) == ("deprovisioned", uid)
 
 
+def test_a_replayed_feishu_hire_after_the_leave_grants_nothing(hr: Platforms) -> None:
+    uid = "2000000000000203"
+    user = feishu_user("ou_0203", uid, "od-data", "Engineer")
+    hired = hr.control.feishu_push("contact.user.created_v3", user, event_id="fs-hire-0203", show_plaintext=True)
+    hr.outcome_of("feishu:fs-hire-0203:ou_0203")
+    hr.control.feishu_push("contact.user.deleted_v3", {"open_id": "ou_0203"}, event_id="fs-leave-0203")
+    hr.outcome_of("feishu:fs-leave-0203:ou_0203")
+    since = hr.last_seq()
+    # The hire again, late, as a webhook instance that had not seen it would queue it.
+    header = json.loads(hired["plaintext"])["header"]
+    notice = Notice(
+        "feishu",
+        "fs-hire-0203",
+        "employee.hired",
+        "contact.user.created_v3",
+        int(header["create_time"]),
+        ("ou_0203",),
+        (user,),
+    )
+    queue = hr.account.get_queue("hr-input")
+    queue.set_encoding(False)
+    queue.send_message(Message(wrap_notice(notice.to_json_data(), "late-replay")))
+    [late] = hr.outcome_of("feishu:fs-hire-0203:ou_0203")
+    assert (late["status"], late["superseded_by"]) == ("superseded", "feishu:fs-leave-0203:ou_0203")
+    assert hr.dms_user(uid)["state"] == "DISABLE"  # type: ignore[index]
+    assert hr.dms_writes(uid, since) == []
+
+
 def test_feishu_resignation_in_an_update_is_a_leave(hr: Platforms) -> None:
     uid = "2000000000000202"
     user = feishu_user("ou_0202", uid, "od-data", "Engineer")
